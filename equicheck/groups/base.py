@@ -1,0 +1,108 @@
+"""What every group and element provides. Groups know grid shapes, never arrays."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any
+
+from hypothesis import strategies as st
+
+from ..spec import Spec
+
+__all__ = ["Element", "Group", "Grid"]
+
+#: The sizes (H, W) of the two grid axes a group acts on.
+Grid = tuple[int, int]
+
+
+class Element(ABC):
+    """An immutable, hashable group element whose ``repr`` evaluates back to an equal element.
+
+    ``g * h`` is the composition "h first, then g", so ``rho(g * h) == rho(g) ∘ rho(h)``.
+    """
+
+    @abstractmethod
+    def __mul__(self, other: Any) -> Element: ...
+
+    @abstractmethod
+    def inverse(self) -> Element: ...
+
+    @property
+    @abstractmethod
+    def is_identity(self) -> bool: ...
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form; :func:`equicheck.groups.element_from_dict` reads it back."""
+        return {"repr": repr(self)}
+
+
+class Group(ABC):
+    """A group: identity, composition, inverse, elements as a Hypothesis strategy.
+
+    Subclasses say which grids they act on (:meth:`check_grid`) and, when finite on a given
+    grid, enumerate their elements with the identity first.
+    """
+
+    #: True when every element acts on a grid by an index permutation (no interpolation).
+    exact: bool = True
+    #: True when translations wrap around (cyclic); False when they fill with zeros.
+    cyclic: bool = True
+
+    @property
+    @abstractmethod
+    def spec(self) -> Spec: ...
+
+    @property
+    def name(self) -> str:
+        """The group's name in the grammar of :mod:`equicheck.spec`, e.g. ``'p4m'``."""
+        return str(self.spec)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.spec.to_dict()
+
+    @property
+    @abstractmethod
+    def identity(self) -> Element: ...
+
+    def compose(self, a: Element, b: Element) -> Element:
+        """``a ∘ b``: act with ``b`` first, then ``a``."""
+        return a * b
+
+    def inverse(self, a: Element) -> Element:
+        return a.inverse()
+
+    @abstractmethod
+    def contains(self, element: Element) -> bool:
+        """Whether ``element`` belongs to this group."""
+
+    @abstractmethod
+    def check_grid(self, grid: Grid) -> None:
+        """Raise :class:`~equicheck.ShapeError` if the group cannot act on a grid of this size."""
+
+    @abstractmethod
+    def elements(self, grid: Grid | None = None) -> Sequence[Element] | None:
+        """All elements (identity first) as they act on ``grid``, or None if infinite there."""
+
+    def order(self, grid: Grid | None = None) -> float:
+        """Number of distinct elements acting on ``grid`` (``math.inf`` for infinite groups)."""
+        found = self.elements(grid)
+        return float("inf") if found is None else len(found)
+
+    @abstractmethod
+    def strategy(self, grid: Grid | None = None) -> st.SearchStrategy[Element]:
+        """Elements acting on ``grid``; shrinks toward the identity, then toward small shifts."""
+
+    def generators(self, grid: Grid | None = None) -> list[Element]:
+        """A few elements that generate the group (used for Lie derivatives and quick checks)."""
+        found = self.elements(grid)
+        return list(found[1:]) if found else []
+
+    def __repr__(self) -> str:
+        return f"equicheck.groups.from_name({self.name!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Group) and other.spec == self.spec
+
+    def __hash__(self) -> int:
+        return hash(str(self.spec))
