@@ -30,3 +30,18 @@ __all__ = [
     "groups",
     "use_backend",
 ]
+
+from .check import check_equivariance, load_counterexample, replay  # noqa: E402
+from .result import CheckResult, Counterexample, ElementError  # noqa: E402
+
+__all__ += [
+    "CheckResult",
+    "Counterexample",
+    "ElementError",
+    "check_equivariance",
+    "load_counterexample",
+    "replay",
+]
+from .assertions import assert_equivariant, assert_invariant  # noqa: E402
+
+__all__ += ["assert_equivariant", "assert_invariant"]

@@ -116,9 +116,7 @@ class Spatial:
     takes the group's. ``stride`` divides shifts (a stride-s layer's output).
     """
 
-    def __init__(
-        self, axes: Sequence[int] = (-2, -1), stride: int = 1, boundary: str | None = None
-    ) -> None:
+    def __init__(self, axes: Sequence[int] = (-2, -1), stride: int = 1, boundary: str | None = None) -> None:
         axes = tuple(int(a) for a in axes)
         if len(axes) != 2 or axes[0] == axes[1]:
             raise ValueError(f"spatial axes must be two distinct axes, got {axes!r}")
@@ -269,8 +267,7 @@ class Regular(Fiber):
         point = getattr(group, "point_elements", None)
         if not point or len(point) < 2:
             raise EquicheckError(
-                f"the regular action needs a group with orientations (c4, d4, p4, p4m, ...), "
-                f"got {group.name}"
+                f"the regular action needs a group with orientations (c4, d4, p4, p4m, ...), got {group.name}"
             )
         elems = list(point)
         if self.orientation == "cw":
@@ -291,9 +288,7 @@ class Regular(Fiber):
         try:
             return [index[inv * h] for h in self.elements]
         except KeyError:
-            raise EquicheckError(
-                f"{g!r} does not permute the orientations {list(self.elements)}"
-            ) from None
+            raise EquicheckError(f"{g!r} does not permute the orientations {list(self.elements)}") from None
 
     def apply(self, g: Element, x: Any, backend: Backend) -> Any:
         src = self.permutation(g)
@@ -369,9 +364,7 @@ class Matrix(Fiber):
 
     name = "matrix"
 
-    def __init__(
-        self, rho: Callable[[Element], Any] | dict[Element, Any], axis: int = -3
-    ) -> None:
+    def __init__(self, rho: Callable[[Element], Any] | dict[Element, Any], axis: int = -3) -> None:
         super().__init__(axis)
         self.rho = rho
         self._d: int | None = None
@@ -498,9 +491,7 @@ class Field(Action):
                         f"shifts by {step}; use a group with step={self.spatial.stride}"
                     )
                 if isinstance(group, GridGroup):
-                    GridGroup(
-                        group.spec, group.point, group.translations, 1, group.cyclic
-                    ).check_grid(grid)
+                    GridGroup(group.spec, group.point, group.translations, 1, group.cyclic).check_grid(grid)
                 else:
                     group.check_grid(grid)
             else:
@@ -674,4 +665,3 @@ def from_name(name: str | Spec | Action) -> Action:
 def from_dict(data: dict[str, Any] | str) -> Action:
     """Inverse of ``Action.to_dict()``."""
     return from_name(Spec.from_dict(data))
-

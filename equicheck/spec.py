@@ -41,9 +41,7 @@ class Spec:
         if self.args:
             out["args"] = [a.to_dict() if isinstance(a, Spec) else a for a in self.args]
         if self.params:
-            out["params"] = {
-                k: v.to_dict() if isinstance(v, Spec) else v for k, v in self.params.items()
-            }
+            out["params"] = {k: v.to_dict() if isinstance(v, Spec) else v for k, v in self.params.items()}
         return out
 
     @classmethod

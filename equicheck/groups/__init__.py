@@ -78,9 +78,7 @@ def available() -> list[str]:
 
 def _call(kind: str, table: dict[str, Callable[..., Any]], spec: Spec) -> Any:
     if spec.name not in table:
-        raise SpecError(
-            f"unknown {kind} {spec.name!r}; known {kind}s: {', '.join(sorted(table))}"
-        )
+        raise SpecError(f"unknown {kind} {spec.name!r}; known {kind}s: {', '.join(sorted(table))}")
     constructor = table[spec.name]
     args = [bare_word(a) for a in spec.args]
     params = {k: bare_word(v) for k, v in spec.params.items()}

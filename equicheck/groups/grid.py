@@ -260,9 +260,7 @@ class GridGroup(Group):
         if grid is None:
             return None
         self.check_grid(grid)
-        shifts = [
-            shift(dy, dx) for dy in self._shift_range(grid[0]) for dx in self._shift_range(grid[1])
-        ]
+        shifts = [shift(dy, dx) for dy in self._shift_range(grid[0]) for dx in self._shift_range(grid[1])]
         shifts.sort(key=lambda e: (abs(e.dy) + abs(e.dx), abs(e.dy)))
         return [t * p for t in shifts for p in self.point_elements]
 
@@ -285,9 +283,7 @@ class GridGroup(Group):
             lo, hi = min(values) // self.step, max(values) // self.step
             return st.integers(lo, hi).map(lambda i: i * self.step)
 
-        return st.builds(
-            lambda dy, dx, p: shift(dy, dx) * p, axis(size_y), axis(size_x), point
-        )
+        return st.builds(lambda dy, dx, p: shift(dy, dx) * p, axis(size_y), axis(size_x), point)
 
     def generators(self, grid: Grid | None = None) -> list[Element]:
         gens: list[Element] = []

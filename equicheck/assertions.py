@@ -1,0 +1,80 @@
+"""``assert_equivariant`` and ``assert_invariant``: the check, raising on a violation.
+
+The message follows numpy.testing / torch.testing: a tolerance header, entries mismatched
+k/n, the greatest absolute and relative differences with their index, then what is special
+here: the group element, the counterexample's input, and the one-line replay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .check import check_equivariance
+from .errors import EquivarianceError, FunctionError
+from .groups import Group
+from .result import CheckResult
+
+__all__ = ["assert_equivariant", "assert_invariant", "format_failure"]
+
+
+def format_failure(result: CheckResult) -> str:
+    """The assertion message for a failed result."""
+    lines = [
+        f"{result.function} is not equivariant under {result.group} "
+        f"({', '.join(result.in_actions)} -> {', '.join(result.out_actions)})"
+    ]
+    if result.failure_kind not in (None, "mismatch"):
+        lines.append(f"{result.failure_kind}: {result.message}")
+    lines.append("")
+    lines.append(f"Not equal to tolerance rtol={result.tolerance:g}, atol={result.atol:g}")
+    lines.append(f"({result.tolerance_rule})")
+    ce = result.counterexample
+    if ce is not None and result.failure_kind == "mismatch":
+        pct = 100.0 * ce.mismatched / ce.compared if ce.compared else 0.0
+        lines.append(f"Mismatched entries: {ce.mismatched} / {ce.compared} ({pct:.3g}%)")
+        lines.append(
+            f"Greatest absolute difference: {ce.max_abs_diff:.6g} at index {tuple(ce.worst_index or ())}"
+        )
+        lines.append(
+            f"Greatest relative difference: {ce.max_rel_diff:.6g} at index {tuple(ce.worst_rel_index or ())}"
+        )
+        lines.append(f"Error (relative to the output's size): {ce.error:.6g}")
+    if ce is not None:
+        lines.append(f"Group element: {ce.element}")
+        shapes = ", ".join(str(tuple(s)) for s in ce.input_shapes)
+        lines.append(f"Counterexample input: {ce.input} (shape {shapes})")
+    lines.append(
+        f"Largest error seen: {result.max_error:.6g} for {result.worst_element} "
+        f"({result.examples} inputs, {result.elements_checked} elements, {result.evaluations} calls of f)"
+    )
+    if ce is not None and ce.replay:
+        lines.append(f"Replay: {ce.replay}")
+    if result.seed is not None:
+        lines.append(f"Seed: {result.seed}")
+    return "\n".join(lines)
+
+
+def _raise_if_failed(result: CheckResult) -> CheckResult:
+    __tracebackhide__ = True
+    if result.verdict == "error":
+        raise FunctionError(format_failure(result))
+    if not result.passed and result.verdict != "inconclusive":
+        raise EquivarianceError(format_failure(result), result)
+    return result
+
+
+def assert_equivariant(f: Callable[..., Any], group: Group | str, **kwargs: Any) -> CheckResult:
+    """Check ``f`` like :func:`check_equivariance` (same keywords) and raise
+    :class:`EquivarianceError` on a violation (:class:`FunctionError` if f raised)."""
+    __tracebackhide__ = True
+    return _raise_if_failed(check_equivariance(f, group, **kwargs))
+
+
+def assert_invariant(f: Callable[..., Any], group: Group | str, **kwargs: Any) -> CheckResult:
+    """``f(ρ_in(g)·x) == f(x)``: :func:`assert_equivariant` with a trivial output action
+    (for every output of f, unless ``out_action`` is given)."""
+    __tracebackhide__ = True
+    if "out_action" not in kwargs:
+        kwargs["invariant"] = True
+    return _raise_if_failed(check_equivariance(f, group, **kwargs))

@@ -1,0 +1,182 @@
+"""Hypothesis strategies for checks: dense, informative arrays from a few drawn parameters.
+
+An array is described by a small :class:`ArraySpec` (family, seed, magnitude...) that
+Hypothesis draws and shrinks, and is expanded by NumPy's generator: an example costs little,
+probes the whole array, and still shrinks to small, simple cases (noise first, seed 0,
+magnitude 1, the smallest grid). Every strategy here is built from public Hypothesis
+combinators and says what it shrinks toward.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from .errors import EquicheckError, ShapeError
+
+__all__ = [
+    "FAMILIES",
+    "ArraySpec",
+    "arrays",
+    "array_specs",
+    "elements",
+    "grid_sizes",
+    "make_array",
+]
+
+#: Value families, simplest first (what shrinking moves toward).
+FAMILIES: tuple[str, ...] = ("noise", "smooth", "sparse", "constant", "extreme", "mixed")
+
+_FLOAT_DTYPES = ("float16", "float32", "float64")
+
+
+@dataclass(frozen=True)
+class ArraySpec:
+    """Everything needed to rebuild one drawn array (and to describe it in a report)."""
+
+    shape: tuple[int, ...]
+    dtype: str
+    family: str
+    seed: int
+    exponent: int = 0  # magnitude 10**exponent (extreme family)
+    count: int = 1  # number of non-zero entries (sparse family)
+
+    def describe(self) -> str:
+        extra = ""
+        if self.family == "extreme":
+            extra = f", magnitude 1e{self.exponent}"
+        elif self.family == "sparse":
+            extra = f", {self.count} non-zero"
+        return f"{self.family} {self.dtype}{list(self.shape)} seed={self.seed}{extra}"
+
+
+def _periodic_lowpass(rng: np.random.Generator, shape: tuple[int, ...], cutoff: float) -> np.ndarray:
+    """Noise low-passed over the last two axes with a periodic Gaussian (smooth, wraps)."""
+    x = rng.standard_normal(shape)
+    if len(shape) < 2 or min(shape[-2:]) < 3:
+        return x
+    h, w = shape[-2:]
+    fy = np.fft.fftfreq(h)[:, None]
+    fx = np.fft.rfftfreq(w)[None, :]
+    gain = np.exp(-(fy**2 + fx**2) / (2 * cutoff**2))
+    y = np.fft.irfft2(np.fft.rfft2(x) * gain, s=(h, w))
+    std = y.std()
+    return y / std if std > 0 else y
+
+
+def make_array(spec: ArraySpec) -> np.ndarray:
+    """Expand a spec into a host array (deterministic for a given spec and NumPy version)."""
+    rng = np.random.default_rng(spec.seed)
+    shape = spec.shape
+    if spec.family == "noise":
+        x = rng.standard_normal(shape)
+    elif spec.family == "smooth":
+        x = _periodic_lowpass(rng, shape, cutoff=0.08)
+    elif spec.family == "sparse":
+        x = np.zeros(shape)
+        n = int(np.prod(shape))
+        if n:
+            k = min(spec.count, n)
+            idx = rng.choice(n, size=k, replace=False)
+            x.flat[idx] = rng.choice([-1.0, 1.0], size=k) * rng.uniform(0.5, 2.0, size=k)
+    elif spec.family == "constant":
+        x = np.full(shape, rng.standard_normal())
+    elif spec.family == "extreme":
+        x = rng.standard_normal(shape) * 10.0**spec.exponent
+    elif spec.family == "mixed":
+        x = rng.standard_normal(shape) * 10.0 ** rng.uniform(-4, 4, size=shape)
+    else:
+        raise EquicheckError(f"unknown value family {spec.family!r}; known: {FAMILIES}")
+    dtype = np.dtype(spec.dtype)
+    if dtype.kind == "f":
+        info = np.finfo(dtype)
+        x = np.clip(x, -float(info.max) / 4, float(info.max) / 4)
+    elif dtype.kind in "iu":
+        x = np.round(x * 4)
+    elif dtype.kind == "b":
+        x = x > 0
+    return x.astype(dtype)
+
+
+def _validate_families(families: Sequence[str] | None) -> tuple[str, ...]:
+    if families is None:
+        return FAMILIES
+    if isinstance(families, str):
+        families = (families,)
+    bad = [f for f in families if f not in FAMILIES]
+    if bad or not families:
+        raise EquicheckError(f"unknown value families {bad}; choose from {list(FAMILIES)}")
+    return tuple(families)
+
+
+def _max_exponent(dtype: str) -> int:
+    kind = np.dtype(dtype)
+    if kind.kind != "f":
+        return 3
+    return {2: 3, 4: 12, 8: 30}.get(kind.itemsize, 12)
+
+
+def array_specs(
+    shape: Sequence[int], dtypes: Sequence[str] = ("float32",), families: Sequence[str] | None = None
+) -> st.SearchStrategy[ArraySpec]:
+    """Specs of arrays of ``shape``. Shrinks toward the first dtype, the ``noise`` family,
+    seed 0 and magnitude 1."""
+    fams = _validate_families(families)
+    shape = tuple(int(n) for n in shape)
+    if any(n < 0 for n in shape):
+        raise ShapeError(f"array shapes need non-negative sizes, got {shape}")
+    for d in dtypes:
+        try:
+            np.dtype(d)
+        except TypeError:
+            raise EquicheckError(f"unknown dtype {d!r}; use a NumPy dtype name such as 'float32'") from None
+
+    @st.composite
+    def build(draw: Any) -> ArraySpec:
+        dtype = draw(st.sampled_from(tuple(dtypes)))
+        family = draw(st.sampled_from(fams))
+        seed = draw(st.integers(0, 2**32 - 1))
+        exponent = 0
+        count = 1
+        if family == "extreme":
+            top = _max_exponent(dtype)
+            exponent = draw(st.integers(-top, top))
+        elif family == "sparse":
+            count = draw(st.integers(1, 5))
+        return ArraySpec(shape, str(np.dtype(dtype)), family, seed, exponent, count)
+
+    return build()
+
+
+def arrays(
+    shape: Sequence[int], dtypes: Sequence[str] = ("float32",), families: Sequence[str] | None = None
+) -> st.SearchStrategy[np.ndarray]:
+    """Dense arrays of ``shape`` drawn from the value families (see :func:`array_specs`)."""
+    return array_specs(shape, dtypes, families).map(make_array)
+
+
+def grid_sizes(
+    low: int = 4, high: int = 24, square: bool = False, multiple_of: int = 1
+) -> st.SearchStrategy[tuple[int, int]]:
+    """Grid sizes (H, W) in [low, high], odd and even; shrinks toward (low, low)."""
+    if low < 1 or high < low:
+        raise EquicheckError(f"grid sizes need 1 <= low <= high, got low={low}, high={high}")
+    lo = -(-low // multiple_of)
+    hi = high // multiple_of
+    if hi < lo:
+        raise EquicheckError(f"no grid size in [{low}, {high}] is a multiple of {multiple_of}; widen sizes=")
+    side = st.integers(lo, hi).map(lambda n: n * multiple_of)
+    if square:
+        return side.map(lambda n: (n, n))
+    return st.tuples(side, side)
+
+
+def elements(group: Any, grid: tuple[int, int] | None = None) -> st.SearchStrategy[Any]:
+    """Elements of ``group`` acting on ``grid``; shrinks toward the identity."""
+    from .groups import from_name
+
+    return from_name(group).strategy(grid)
