@@ -31,7 +31,7 @@ __all__ = [
     "use_backend",
 ]
 
-from .check import check_equivariance, load_counterexample, replay  # noqa: E402
+from .check import check_equivariance, load_counterexample, recording, replay  # noqa: E402
 from .result import CheckResult, Counterexample, ElementError  # noqa: E402
 
 __all__ += [
@@ -40,6 +40,7 @@ __all__ += [
     "ElementError",
     "check_equivariance",
     "load_counterexample",
+    "recording",
     "replay",
 ]
 from .assertions import assert_equivariant, assert_invariant  # noqa: E402

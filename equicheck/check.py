@@ -37,7 +37,7 @@ from .result import CheckResult, Counterexample, ElementError
 from .strategies import ArraySpec, array_specs, grid_sizes, make_array
 from .tolerance import default_tolerance, dtype_name, input_scale, sample_errors
 
-__all__ = ["DEFAULT_SETTINGS", "check_equivariance", "load_counterexample", "replay"]
+__all__ = ["DEFAULT_SETTINGS", "check_equivariance", "load_counterexample", "recording", "replay"]
 
 #: equicheck's own Hypothesis settings, used when neither ``settings=`` nor a non-default
 #: Hypothesis profile is active.
@@ -801,7 +801,28 @@ def check_equivariance(
         exhaustive = exhaustive or _is_exhaustive_default(plan)
         failure = _run_hypothesis(evaluator, example_strategy, _settings(settings, max_examples), seed)
 
-    return _build_result(plan, state, failure, exhaustive, seed, time.perf_counter() - start)
+    result = _build_result(plan, state, failure, exhaustive, seed, time.perf_counter() - start)
+    for listener in list(_LISTENERS):
+        listener(result)
+    return result
+
+
+#: Callables told of every result (the pytest plugin records checks through this).
+_LISTENERS: list[Callable[[CheckResult], None]] = []
+
+
+class recording:  # noqa: N801 - used like a function, as warnings.catch_warnings
+    """Collect every :class:`CheckResult` made inside the block: ``with recording() as results:``."""
+
+    def __init__(self) -> None:
+        self.results: list[CheckResult] = []
+
+    def __enter__(self) -> list[CheckResult]:
+        _LISTENERS.append(self.results.append)
+        return self.results
+
+    def __exit__(self, *exc: object) -> None:
+        _LISTENERS.remove(self.results.append)
 
 
 def _adapt(f: Callable[..., Any], backend: Backend) -> Callable[..., Any]:

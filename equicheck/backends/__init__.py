@@ -124,7 +124,19 @@ def _numpy_factory() -> Backend:
     return NumpyBackend()
 
 
+def _is_cupy(x: object) -> bool:
+    # By the type's module, so that asking never imports CuPy (nor touches a GPU).
+    return type(x).__module__.split(".", 1)[0] == "cupy"
+
+
+def _cupy_factory() -> Backend:
+    from .cupy_backend import load
+
+    return load()
+
+
 register_backend("numpy", _numpy_factory, _is_numpy)
+register_backend("cupy", _cupy_factory, _is_cupy)
 
 
 def iter_backends() -> Iterator[str]:
