@@ -31,7 +31,7 @@ from . import actions as actions_mod
 from . import groups as groups_mod
 from .actions import Action
 from .backends import Backend, get_backend
-from .errors import EquicheckError
+from .errors import EquicheckError, ShapeError
 from .groups import Element, Group
 from .result import CheckResult, Counterexample, ElementError
 from .strategies import ArraySpec, array_specs, grid_sizes, make_array
@@ -77,6 +77,10 @@ class _Failure(Exception):
 @dataclass
 class _State:
     max_error: float = 0.0
+    max_ratio: float = -1.0  # max_error / its tolerance: the worst example judged by its own dtype
+    worst_rtol: float | None = None
+    worst_atol: float | None = None
+    worst_dtype: str | None = None
     worst_element: str | None = None
     worst_input: str | None = None
     worst_arrays: dict[str, np.ndarray] = field(default_factory=dict)
@@ -397,7 +401,15 @@ class _Evaluator:
             )
 
         out_actions_raw = self._out_actions(fx)
-        out_actions = {k: self._prepare(out_actions_raw[k], tuple(v.shape)) for k, v in fx.items()}
+        try:
+            out_actions = {k: self._prepare(out_actions_raw[k], tuple(v.shape)) for k, v in fx.items()}
+        except ShapeError as exc:
+            raise _Failure(
+                "shape",
+                f"the output action cannot act on f's output: {exc} (f(x) shapes: "
+                f"{ {k: tuple(v.shape) for k, v in fx.items()} })",
+                {"input": description},
+            ) from None
         dtypes = [v.dtype for v in case.values()] + [v.dtype for v in fx.values()]
         tol_dtype, tol = default_tolerance(*dtypes)
         rtol = plan.rtol if plan.rtol is not None else tol.rtol
@@ -444,8 +456,11 @@ class _Evaluator:
                     b = xp.where(finite, b, xp.zeros_like(b))
                 err, _, _ = self._compare(a, b, mask, floor)
                 element_err = max(element_err, err)
-                if err > state.max_error or state.worst_element is None:
-                    state.max_error = max(state.max_error, err)
+                ratio = err / rtol if rtol > 0 else (math.inf if err > 0 else 0.0)
+                if ratio > state.max_ratio:
+                    state.max_ratio = ratio
+                    state.max_error = err
+                    state.worst_rtol, state.worst_atol, state.worst_dtype = rtol, atol, tol_dtype
                     state.worst_element = repr(g)
                     state.worst_input = description
                     state.worst_arrays = _report_arrays(xp, plan.backend, case, a, b, mask, out_actions[k])
@@ -889,7 +904,11 @@ def _drawn_examples(
     group = plan.group
     lo, hi = sizes
     lo = max(lo, 2 * plan.margin + 1 + 2)
-    hi = max(hi, lo)
+    if hi < lo:
+        raise EquicheckError(
+            f"sizes={tuple(sizes)} leaves no grid size to draw (need low <= high, and high >= "
+            f"{lo} for margin={plan.margin})"
+        )
     strides = [getattr(getattr(a, "spatial", None), "stride", 1) or 1 for a in plan.in_actions.values()]
     out_spec = plan.out_action
     for act in (
@@ -956,6 +975,16 @@ def _run_hypothesis(
     except EquicheckError:
         raise
     except HypothesisException as exc:
+        if failures:
+            # f answered differently when Hypothesis replayed an example: report what was seen,
+            # preferring the checks that run once (determinism, batch independence).
+            once = [f for f in failures if f.kind in ("nondeterministic", "batch-mixing", "mutates-input")]
+            chosen = once[0] if once else failures[0]
+            if not once:
+                chosen.message += (
+                    " (f gave different results when the example was replayed: is f deterministic?)"
+                )
+            return chosen
         raise EquicheckError(f"the search could not run: {type(exc).__name__}: {exc}") from exc
     except BaseException:  # an ExceptionGroup or a failure Hypothesis re-wrapped
         if failures:
@@ -990,6 +1019,8 @@ def _build_result(
     group = plan.group
     dtype_list = sorted(state.dtypes) or ["float64"]
     tol_dtype, tol = default_tolerance(*dtype_list)
+    if state.worst_dtype is not None:
+        tol_dtype, tol = default_tolerance(state.worst_dtype)
     rtol = plan.rtol if plan.rtol is not None else tol.rtol
     atol = plan.atol if plan.atol is not None else tol.atol
     rule = (
@@ -1000,6 +1031,9 @@ def _build_result(
             f"user tolerance rtol={rtol:g}, atol={atol:g}"
         )
     )
+    seen = sorted(state.dtypes)
+    if len(seen) > 1:
+        rule += f"; each example judged by its own dtype (seen: {', '.join(seen)})"
     if plan.margin:
         rule += f"; entries within {plan.margin} of the border (and of zero-filled regions) excluded"
     out_names = _out_names(plan)

@@ -42,12 +42,15 @@ class Tolerance:
 DEFAULT_TOLERANCES: dict[str, Tolerance] = {
     "float64": Tolerance(1e-9, 1e-12, "default for float64: ~4e6 ulp, flags violations of 1e-8"),
     "float32": Tolerance(
-        1e-5, 1e-6, "default for float32: ~80 ulp, above deep-network rounding (~1e-6), flags 1e-4"
+        5e-5,
+        5e-6,
+        "default for float32: ~400 ulp; an 8-layer float32 CNN rounds to 6e-6 (median) and "
+        "3e-5 (worst of 700) under D4, a violation of 1e-4 is flagged",
     ),
     "float16": Tolerance(1e-2, 1e-3, "default for float16: ~10 ulp (eps 9.8e-4)"),
     "bfloat16": Tolerance(5e-2, 1e-2, "default for bfloat16: ~6 ulp (eps 7.8e-3)"),
     "complex128": Tolerance(1e-9, 1e-12, "as float64"),
-    "complex64": Tolerance(1e-5, 1e-6, "as float32"),
+    "complex64": Tolerance(5e-5, 5e-6, "as float32"),
     "tf32": Tolerance(5e-3, 5e-4, "float32 with TF32 matmul/conv on a GPU: 10-bit mantissa (eps 9.8e-4)"),
 }
 
