@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import checkfuncs as cf
 import numpy as np
 import pytest
 
-import checkfuncs as cf
 import equicheck
 from equicheck import actions as A
-from equicheck import groups as G
 
 
 def check(f, group, **kw):
@@ -164,8 +163,8 @@ def test_fixed_array_and_list_of_arrays():
 
 
 def test_strategy_as_inputs():
-    from hypothesis.extra.numpy import arrays
     from hypothesis import strategies as st
+    from hypothesis.extra.numpy import arrays
 
     strat = arrays(np.float64, (5, 5), elements=st.floats(-1, 1))
     assert check(cf.symmetric_conv, "d4", inputs=strat, max_examples=20).passed
@@ -217,8 +216,8 @@ def test_dict_inputs_and_outputs():
 
 def test_inside_a_users_given_test_checks_the_given_values():
     from hypothesis import given, settings
-    from hypothesis.extra.numpy import arrays
     from hypothesis import strategies as st
+    from hypothesis.extra.numpy import arrays
 
     seen = []
 
