@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.fft
 from hypothesis import strategies as st
 
 from .errors import EquicheckError, ShapeError
@@ -56,50 +57,67 @@ class ArraySpec:
 
 def _periodic_lowpass(rng: np.random.Generator, shape: tuple[int, ...], cutoff: float) -> np.ndarray:
     """Noise low-passed over the last two axes with a periodic Gaussian (smooth, wraps)."""
-    x = rng.standard_normal(shape)
+    x = rng.standard_normal(shape, dtype=np.float32)
     if len(shape) < 2 or min(shape[-2:]) < 3:
         return x
     h, w = shape[-2:]
-    fy = np.fft.fftfreq(h)[:, None]
-    fx = np.fft.rfftfreq(w)[None, :]
-    gain = np.exp(-(fy**2 + fx**2) / (2 * cutoff**2))
-    y = np.fft.irfft2(np.fft.rfft2(x) * gain, s=(h, w))
-    std = y.std()
-    return y / std if std > 0 else y
+    fy = np.fft.fftfreq(h).astype(np.float32)[:, None]
+    fx = np.fft.rfftfreq(w).astype(np.float32)[None, :]
+    gain = np.exp(-(fy**2 + fx**2) / np.float32(2 * cutoff**2))
+    y = scipy.fft.irfft2(scipy.fft.rfft2(x) * gain, s=(h, w))
+    std = float(y.std())
+    return y / np.float32(std) if std > 0 else y
+
+
+#: Families added by extensions (not drawn by default): name -> maker(rng, shape, work dtype).
+_EXTRA_FAMILIES: dict[str, Any] = {}
+
+
+def register_family(name: str, maker: Any) -> None:
+    """Add a value family (e.g. ``'smooth-disk'`` for rotations); drawn only when named."""
+    _EXTRA_FAMILIES[name] = maker
 
 
 def make_array(spec: ArraySpec) -> np.ndarray:
-    """Expand a spec into a host array (deterministic for a given spec and NumPy version)."""
+    """Expand a spec into a host array (deterministic for a given spec and NumPy version).
+
+    Values are made in float32 where the target dtype is no wider (half the cost of float64).
+    """
     rng = np.random.default_rng(spec.seed)
     shape = spec.shape
+    dtype = np.dtype(spec.dtype)
+    work = np.float64 if dtype.itemsize > 4 or dtype.kind == "c" else np.float32
     if spec.family == "noise":
-        x = rng.standard_normal(shape)
+        x = rng.standard_normal(shape, dtype=work)
     elif spec.family == "smooth":
         x = _periodic_lowpass(rng, shape, cutoff=0.08)
     elif spec.family == "sparse":
-        x = np.zeros(shape)
-        n = int(np.prod(shape))
+        x = np.zeros(shape, dtype=work)
+        n = x.size
         if n:
             k = min(spec.count, n)
             idx = rng.choice(n, size=k, replace=False)
             x.flat[idx] = rng.choice([-1.0, 1.0], size=k) * rng.uniform(0.5, 2.0, size=k)
     elif spec.family == "constant":
-        x = np.full(shape, rng.standard_normal())
+        x = np.full(shape, rng.standard_normal(), dtype=work)
     elif spec.family == "extreme":
-        x = rng.standard_normal(shape) * 10.0**spec.exponent
+        x = rng.standard_normal(shape, dtype=np.float64) * 10.0**spec.exponent
     elif spec.family == "mixed":
-        x = rng.standard_normal(shape) * 10.0 ** rng.uniform(-4, 4, size=shape)
+        x = rng.standard_normal(shape, dtype=work) * np.exp2(
+            rng.uniform(-13.0, 13.0, size=shape).astype(work)
+        )
+    elif spec.family in _EXTRA_FAMILIES:
+        x = _EXTRA_FAMILIES[spec.family](rng, shape, work)
     else:
         raise EquicheckError(f"unknown value family {spec.family!r}; known: {FAMILIES}")
-    dtype = np.dtype(spec.dtype)
-    if dtype.kind == "f":
-        info = np.finfo(dtype)
-        x = np.clip(x, -float(info.max) / 4, float(info.max) / 4)
+    if dtype.kind == "f" and spec.family == "extreme":
+        limit = float(np.finfo(dtype).max) / 4
+        np.clip(x, -limit, limit, out=x)
     elif dtype.kind in "iu":
         x = np.round(x * 4)
     elif dtype.kind == "b":
         x = x > 0
-    return x.astype(dtype)
+    return x if x.dtype == dtype else x.astype(dtype)
 
 
 def _validate_families(families: Sequence[str] | None) -> tuple[str, ...]:
@@ -107,7 +125,7 @@ def _validate_families(families: Sequence[str] | None) -> tuple[str, ...]:
         return FAMILIES
     if isinstance(families, str):
         families = (families,)
-    bad = [f for f in families if f not in FAMILIES]
+    bad = [f for f in families if f not in FAMILIES and f not in _EXTRA_FAMILIES]
     if bad or not families:
         raise EquicheckError(f"unknown value families {bad}; choose from {list(FAMILIES)}")
     return tuple(families)

@@ -119,7 +119,7 @@ def input_scale(xp: Any, arrays: list[Any]) -> float:
         if getattr(x, "size", 0) == 0 or not hasattr(x, "dtype"):
             continue
         try:
-            v = float(xp.max(xp.abs(xp.astype(x, xp.float64))))
+            v = float(xp.max(xp.abs(x)))
         except (TypeError, ValueError):
             continue
         if np.isfinite(v):

@@ -110,19 +110,20 @@ def nondeterministic(x):
 
 
 def deep_float32_net(x):
-    """Eight circular 3x3 layers with 16 channels, float32 throughout, computed by FFT so that
-    rounding differs between an input and its transforms."""
+    """Eight circular 3x3 layers with 16 channels, computed in the input's dtype by FFT, so
+    that rounding differs between an input and its transforms (float32 noise ~1e-5)."""
     rng = np.random.default_rng(7)
-    h = np.repeat(x[None], 16, axis=0).astype(np.float32)
+    dt = x.dtype
+    h = np.repeat(x[None], 16, axis=0)
     for _ in range(8):
-        k = rng.standard_normal((3, 3)).astype(np.float32)
-        k = (k + k[::-1] + k[:, ::-1] + k[::-1, ::-1] + k.T + k[::-1].T + k[:, ::-1].T + k[::-1, ::-1].T) / 8
-        mix = (rng.standard_normal((16, 16)) / 4).astype(np.float32)
-        pad = np.zeros(h.shape[-2:], np.float32)
-        pad[:3, :3] = k
-        pad = np.roll(pad, (-1, -1), axis=(0, 1))
+        k = rng.standard_normal((3, 3))
+        k = sum(np.rot90(k, r) for r in range(4)) + sum(np.rot90(k[:, ::-1], r) for r in range(4))
+        mix = (rng.standard_normal((16, 16)) / 4).astype(dt)
+        pad = np.zeros(h.shape[-2:])
+        pad[:3, :3] = k / 8
+        pad = np.roll(pad, (-1, -1), axis=(0, 1)).astype(dt)
         spec = np.fft.rfft2(h) * np.conj(np.fft.rfft2(pad))
-        h = np.fft.irfft2(spec, s=h.shape[-2:]).astype(np.float32)
+        h = np.fft.irfft2(spec, s=h.shape[-2:]).astype(dt)
         h = np.tanh(np.einsum("oc,chw->ohw", mix, h))
     return h[0]
 

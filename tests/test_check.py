@@ -331,3 +331,24 @@ def test_bad_arguments_are_named(kw, match):
 def test_quarter_turns_on_rectangles_are_refused():
     with pytest.raises(equicheck.ShapeError, match="square"):
         check(cf.circular_conv, "c4", inputs=np.zeros((4, 5)))
+
+
+def test_rounding_allowance_never_excuses_a_low_precision_bug():
+    def float32_only_bias(x):
+        y = cf.symmetric_conv(x)
+        if x.dtype == np.float32:
+            h, w = y.shape[-2:]
+            y = y + np.float32(1e-3) * np.abs(y).max() * np.cos(np.arange(w, dtype=np.float32))
+        return y
+
+    result = check(float32_only_bias, "translation", dtypes=["float32"])
+    assert not result.passed
+    assert result.tolerance <= 10 * 5e-5
+
+
+def test_rounding_allowance_is_reported_when_used():
+    result = check(cf.deep_float32_net, "d4", dtypes=["float32"], max_examples=30)
+    assert result.passed
+    if result.max_error > 5e-5:
+        assert result.extra["rounding_allowance"] >= result.max_error
+        assert "rounding" in result.tolerance_rule
