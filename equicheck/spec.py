@@ -15,6 +15,7 @@ through JSON as ``{"name": ..., "args": [...], "params": {...}}``. Parsing uses 
 from __future__ import annotations
 
 import ast
+import keyword
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,7 +64,8 @@ def _format_value(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, str):
-        return v if v.isidentifier() and v.lower() not in ("true", "false", "none") else repr(v)
+        plain = v.isidentifier() and not keyword.iskeyword(v) and v.lower() not in ("true", "false", "none")
+        return v if plain else repr(v)
     if isinstance(v, (list, tuple)):
         return "[" + ", ".join(_format_value(x) for x in v) + "]"
     if v is None:

@@ -142,7 +142,7 @@ def array_specs(
     shape: Sequence[int], dtypes: Sequence[str] = ("float32",), families: Sequence[str] | None = None
 ) -> st.SearchStrategy[ArraySpec]:
     """Specs of arrays of ``shape``. Shrinks toward the first dtype, the ``noise`` family,
-    seed 0 and magnitude 1."""
+    seed 0 and magnitude 1 (within the ``extreme`` family, toward magnitude 1e3)."""
     fams = _validate_families(families)
     shape = tuple(int(n) for n in shape)
     if any(n < 0 for n in shape):
@@ -161,8 +161,9 @@ def array_specs(
         exponent = 0
         count = 1
         if family == "extreme":
+            # always far from 1: large (1e3 and up) or tiny (1e-3 and down)
             top = _max_exponent(dtype)
-            exponent = draw(st.integers(-top, top))
+            exponent = draw(st.integers(3, top)) * draw(st.sampled_from((1, -1)))
         elif family == "sparse":
             count = draw(st.integers(1, 5))
         return ArraySpec(shape, str(np.dtype(dtype)), family, seed, exponent, count)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import keyword
 
 import pytest
 from hypothesis import given
@@ -12,12 +13,13 @@ from equicheck.errors import SpecError
 from equicheck.spec import Spec, parse_spec
 
 words = st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True).filter(
-    lambda w: w not in ("true", "false", "none")
+    lambda w: w not in ("true", "false", "none") and not keyword.iskeyword(w)
 )
+values_words = st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True)
 values = st.one_of(
     st.integers(-1000, 1000),
     st.booleans(),
-    words,
+    values_words.filter(lambda w: w not in ("true", "false", "none")),
     st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False).filter(lambda v: v != int(v)),
 )
 specs = st.builds(

@@ -84,7 +84,7 @@ class GridElement(Element):
     def __post_init__(self) -> None:
         for name in ("k", "dy", "dx"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int):
+            if type(value) is not int:
                 try:
                     as_int = int(value)
                 except (TypeError, ValueError):
@@ -139,6 +139,10 @@ class GridElement(Element):
         elif self.k:
             parts.append(f"rot90(k={self.k})")
         return " * ".join(parts) if parts else "identity()"
+
+
+def _shifted(dy: int, dx: int, point: GridElement) -> GridElement:
+    return shift(dy, dx) * point
 
 
 def identity() -> GridElement:
@@ -283,7 +287,7 @@ class GridGroup(Group):
             lo, hi = min(values) // self.step, max(values) // self.step
             return st.integers(lo, hi).map(lambda i: i * self.step)
 
-        return st.builds(lambda dy, dx, p: shift(dy, dx) * p, axis(size_y), axis(size_x), point)
+        return st.builds(_shifted, axis(size_y), axis(size_x), point)
 
     def generators(self, grid: Grid | None = None) -> list[Element]:
         gens: list[Element] = []
