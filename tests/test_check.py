@@ -352,3 +352,31 @@ def test_rounding_allowance_is_reported_when_used():
     if result.max_error > 5e-5:
         assert result.extra["rounding_allowance"] >= result.max_error
         assert "rounding" in result.tolerance_rule
+
+
+def test_active_profile_takes_precedence_over_equicheck_defaults():
+    from hypothesis import settings
+
+    previous = settings.get_current_profile_name()
+    settings.register_profile("equicheck-test-five", max_examples=5, deadline=None, database=None)
+    try:
+        settings.load_profile("equicheck-test-five")
+        assert check(cf.symmetric_conv, "d4").examples == 5
+        # explicit keywords still win over the profile
+        assert check(cf.symmetric_conv, "d4", max_examples=3).examples == 3
+        # the ci profile (what CI=true loads) is derandomized: the same search twice
+        settings.load_profile("ci")
+        a = check(cf.zero_padded_conv, "translation")
+        b = check(cf.zero_padded_conv, "translation")
+        assert a.counterexample.element == b.counterexample.element and a.max_error == b.max_error
+    finally:
+        settings.load_profile(previous)
+
+
+def test_mutation_is_caught_in_batched_mode_too():
+    def batched_mutator(x):
+        x[:, 0, 0] = 0
+        return cf.circular_conv(x)
+
+    result = check(batched_mutator, "translation", batched=True, input_shape=(2, None, None))
+    assert result.failure_kind == "mutates-input"

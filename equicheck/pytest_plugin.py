@@ -1,0 +1,566 @@
+"""equicheck's pytest plugin: a fixture, a marker, options, a terminal section and reports.
+
+Registered through the ``pytest11`` entry point as ``equicheck`` (disable it with
+``-p no:equicheck``). Every check made while a test runs is recorded, whether made through
+the ``equicheck`` fixture or by calling :func:`equicheck.check_equivariance` /
+:func:`equicheck.assert_equivariant` directly, and travels on the test's report (so it
+reaches the xdist controller exactly once); only the controller writes report files.
+docs/plugin.md documents every option, ini key and marker keyword.
+
+Precedence, first that sets a value wins: a keyword passed to the fixture's call, the
+closest ``@pytest.mark.equicheck`` keyword, the command line, the ini file, then (for the
+seed) ``--hypothesis-seed``, then the active Hypothesis profile, then equicheck's defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import inspect
+import sys
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:  # imported on use: pytest must start fast where equicheck is only installed
+    from .result import CheckResult
+
+__all__ = ["EquicheckFixture", "Options", "equicheck"]
+
+#: The marker's name, and the name of the fixture.
+MARKER = "equicheck"
+#: Attribute of a TestReport holding the checks made in that phase (JSON-able dicts).
+REPORT_ATTR = "equicheck_checks"
+#: Key of an xdist worker's ``workeroutput``: how many checks it sent.
+WORKER_COUNT = "equicheck_checks_sent"
+#: Report formats the ``--equicheck-report`` option accepts, by suffix.
+REPORT_SUFFIXES = (".json", ".html", ".md")
+#: NumPy dtype kinds the input strategies can draw (float, int, uint, bool).
+_DRAWABLE_KINDS = "fiub"
+
+
+# --- validating option values ---------------------------------------------------------------
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of examples, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"the number of examples must be at least 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer seed, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"the seed must not be negative, got {value}")
+    return value
+
+
+def _dtypes(text: str) -> tuple[str, ...]:
+    import numpy as np
+
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    if not names:
+        raise argparse.ArgumentTypeError("expected dtype names such as float32 or float32,float64")
+    for name in names:
+        try:
+            kind = np.dtype(name).kind
+        except TypeError:
+            kind = None
+        if kind is None or kind not in _DRAWABLE_KINDS:
+            raise argparse.ArgumentTypeError(
+                f"{name!r} is not a dtype equicheck can draw; use float16, float32, float64 "
+                "(or an integer/bool dtype name), comma-separated"
+            )
+    return names
+
+
+def _backend(text: str) -> str:
+    from .backends import iter_backends
+
+    known = list(iter_backends())
+    if text not in known:
+        raise argparse.ArgumentTypeError(f"unknown backend {text!r}; known backends: {', '.join(known)}")
+    return text
+
+
+def _report_path(text: str) -> str:
+    suffix = Path(text).suffix.lower()
+    if suffix not in REPORT_SUFFIXES:
+        raise argparse.ArgumentTypeError(
+            f"unsupported report format {suffix or '(no suffix)'!r} in {text!r}; "
+            f"use a path ending in {', '.join(REPORT_SUFFIXES)}"
+        )
+    if suffix == ".html":
+        from .report.html import require
+        from .report.model import ReportError
+
+        try:
+            require()
+        except ReportError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("equicheck", "equivariance checks (equicheck)")
+    group.addoption(
+        "--equicheck-backend",
+        type=_backend,
+        metavar="NAME",
+        help="backend for checks made through the equicheck fixture (numpy, cupy); ini: equicheck_backend",
+    )
+    group.addoption(
+        "--equicheck-dtype",
+        type=_dtypes,
+        metavar="DTYPES",
+        help="dtypes of drawn inputs, comma-separated (float32,float64); ini: equicheck_dtype",
+    )
+    group.addoption(
+        "--equicheck-examples",
+        type=_positive_int,
+        metavar="N",
+        help="inputs each check draws (Hypothesis max_examples); ini: equicheck_examples",
+    )
+    group.addoption(
+        "--equicheck-seed",
+        type=_seed,
+        metavar="SEED",
+        help="seed of every check (default: --hypothesis-seed, else Hypothesis chooses); ini: equicheck_seed",
+    )
+    group.addoption(
+        "--equicheck-report",
+        type=_report_path,
+        action="append",
+        default=None,
+        metavar="PATH",
+        help="write a report of all checks to PATH (.json, .html or .md; repeatable); ini: equicheck_report",
+    )
+    parser.addini("equicheck_backend", "default of --equicheck-backend", default=None)
+    parser.addini("equicheck_dtype", "default of --equicheck-dtype", default=None)
+    parser.addini("equicheck_examples", "default of --equicheck-examples", default=None)
+    parser.addini("equicheck_seed", "default of --equicheck-seed", default=None)
+    parser.addini(
+        "equicheck_report",
+        "report paths written when --equicheck-report is not given (relative to the ini file)",
+        type="args",
+        default=[],
+    )
+
+
+# --- settings -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Options:
+    """Settings from the command line and ini file, resolved and validated once per run."""
+
+    backend: str | None = None
+    dtypes: tuple[str, ...] | None = None
+    examples: int | None = None
+    seed: int | None = None
+    #: where the seed came from: "--equicheck-seed", "equicheck_seed", "--hypothesis-seed"
+    seed_source: str | None = None
+    reports: tuple[Path, ...] = ()
+
+    def check_keywords(self) -> dict[str, Any]:
+        """The keywords these settings give a check (before the test's own)."""
+        out: dict[str, Any] = {}
+        if self.backend is not None:
+            out["backend"] = self.backend
+        if self.dtypes is not None:
+            out["dtypes"] = self.dtypes
+        if self.examples is not None:
+            out["max_examples"] = self.examples
+        if self.seed is not None:
+            out["seed"] = self.seed
+        return out
+
+
+def _from_ini(config: pytest.Config, name: str, convert: Callable[[str], Any]) -> Any:
+    raw = config.getini(name)
+    if raw in (None, "", []):
+        return None
+    try:
+        return convert(str(raw).strip())
+    except argparse.ArgumentTypeError as exc:
+        raise pytest.UsageError(f"ini option {name} = {raw!r}: {exc}") from None
+
+
+def _options(config: pytest.Config) -> Options:
+    def pick(option: str, ini: str, convert: Callable[[str], Any]) -> tuple[Any, str | None]:
+        value = config.getoption(option)
+        if value is not None:
+            return value, "--" + option.replace("_", "-")
+        value = _from_ini(config, ini, convert)
+        return value, (ini if value is not None else None)
+
+    backend, _ = pick("equicheck_backend", "equicheck_backend", _backend)
+    dtypes, _ = pick("equicheck_dtype", "equicheck_dtype", _dtypes)
+    examples, _ = pick("equicheck_examples", "equicheck_examples", _positive_int)
+    seed, source = pick("equicheck_seed", "equicheck_seed", _seed)
+    if seed is None:
+        hypothesis_seed = config.getoption("hypothesis_seed", None)
+        try:
+            seed = int(hypothesis_seed) if hypothesis_seed is not None else None
+        except ValueError:  # Hypothesis accepts any string; a check needs an integer
+            seed = None
+        source = "--hypothesis-seed" if seed is not None else None
+    given = config.getoption("equicheck_report")
+    if given:
+        base = config.invocation_params.dir
+        reports = tuple(base / p for p in given)
+    else:
+        base = config.inipath.parent if config.inipath else config.rootpath
+        try:
+            reports = tuple(base / _report_path(str(p)) for p in config.getini("equicheck_report"))
+        except argparse.ArgumentTypeError as exc:
+            raise pytest.UsageError(f"ini option equicheck_report: {exc}") from None
+    if backend is not None:
+        from .backends import get_backend
+        from .errors import BackendUnavailableError
+
+        try:
+            get_backend(backend)
+        except BackendUnavailableError as exc:
+            raise pytest.UsageError(f"--equicheck-backend {backend}: {exc}") from None
+    return Options(backend, dtypes, examples, seed, source, reports)
+
+
+# --- the run: recording checks, reports, the terminal section ------------------------------------
+class _Run:
+    """One pytest run's state and hooks (registered per config, so pytester runs inside a
+    run keep their own)."""
+
+    def __init__(self, config: pytest.Config, options: Options) -> None:
+        self.config = config
+        self.options = options
+        self.is_worker = hasattr(config, "workerinput")
+        self.html_extras = bool(config.pluginmanager.hasplugin("html") and config.getoption("htmlpath", None))
+        #: arrays travel with results only when a report file or pytest-html shows them
+        self.keep_arrays = bool(options.reports) or self.html_extras
+        self.current: pytest.Item | None = None
+        self.pending: list[CheckResult] = []
+        self.results: list[CheckResult] = []
+        self.written: list[Path] = []
+        self.problems: list[str] = []
+        self.sent = 0
+        self.sent_by_workers: int | None = None
+        self.received = 0
+
+    def record(self, result: CheckResult) -> None:
+        """Listener of equicheck.check: keep results made while a test runs."""
+        if self.current is not None:
+            self.pending.append(result)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, Any, None]:
+        self.current, self.pending = item, []
+        try:
+            yield
+        finally:
+            self.current, self.pending = None, []
+
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        if item.get_closest_marker(MARKER) is not None:
+            _marker_keywords(item)  # a misspelt keyword errors here, before the test body runs
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item) -> Generator[None, Any, None]:
+        outcome = yield
+        if not self.pending:
+            return
+        report: pytest.TestReport = outcome.get_result()
+        results, self.pending = self.pending, []
+        if _is_hypothesis_test(item):
+            results = _combined(results)
+        from .report import arrays
+
+        packed = []
+        for result in results:  # the test keeps its result objects as they are
+            data = result.to_dict()
+            data["test_id"] = item.nodeid
+            packed.append(arrays.pack(data, keep_arrays=self.keep_arrays))
+        setattr(report, REPORT_ATTR, packed)
+        self.sent += len(packed)
+        if self.html_extras:
+            old = list(getattr(report, "extras", []))
+            report.extras = old + _html_extras(results)  # type: ignore[attr-defined]
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        packed = getattr(report, REPORT_ATTR, None)
+        if not packed or self.is_worker:
+            return
+        from .report import arrays
+        from .result import CheckResult
+
+        for data in packed:
+            self.results.append(CheckResult.from_dict(arrays.unpack(dict(data))))
+        if getattr(report, "node", None) is not None:  # set by xdist on the controller
+            self.received += len(packed)
+
+    def count_worker(self, node: Any) -> None:
+        """xdist (controller): count the checks a finished worker says it sent."""
+        sent = getattr(node, "workeroutput", {}).get(WORKER_COUNT)
+        if sent is not None:
+            self.sent_by_workers = (self.sent_by_workers or 0) + int(sent)
+
+    def pytest_sessionfinish(self) -> None:
+        if self.is_worker:
+            self.config.workeroutput[WORKER_COUNT] = self.sent  # type: ignore[attr-defined]
+        elif self.options.reports:
+            self.write_reports()
+
+    def write_reports(self) -> None:
+        """Write every requested report file (controller only)."""
+        from .report import Report, ReportError, capture, write_reports
+
+        environment = capture(
+            pytest_args=list(self.config.invocation_params.args),
+            equicheck_options={k: str(v) for k, v in self.options.check_keywords().items()},
+        )
+        report = Report.of(self.results, environment, title="equicheck report")
+        try:
+            self.written = write_reports(report, self.options.reports)
+        except (OSError, ReportError) as exc:
+            self.problems.append(f"could not write the report: {exc}")
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.is_worker or not (self.results or self.options.reports or self.problems):
+            return
+        from .report.model import failures_first
+        from .report.text import format_table
+
+        results = failures_first(self.results)
+        bad = sum(1 for r in results if r.verdict in ("failed", "error"))
+        title = f"equicheck: {len(results)} check{'s' if len(results) != 1 else ''}"
+        title += f", {bad} failed" if bad else ""
+        terminalreporter.write_sep("=", title, red=bool(bad), green=not bad, bold=True)
+        if results:
+            lines = format_table(results)
+            terminalreporter.write_line(lines[0], bold=True)
+            for line, result in zip(lines[1:], results):
+                terminalreporter.write_line(line, red=result.verdict in ("failed", "error"))
+        if self.sent_by_workers is not None and self.sent_by_workers != self.received:
+            self.problems.append(
+                f"xdist workers sent {self.sent_by_workers} checks but {self.received} arrived "
+                "(a worker crashed?); the report is incomplete"
+            )
+        for path in self.written:
+            terminalreporter.write_line(f"equicheck report written: {path}")
+        for problem in self.problems:
+            terminalreporter.write_line(f"equicheck: {problem}", red=True)
+
+
+class _XdistHooks:
+    """Hooks that exist only where xdist is installed (pluggy rejects unknown hooks)."""
+
+    def __init__(self, run: _Run) -> None:
+        self.run = run
+
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        self.run.count_worker(node)
+
+
+RUN = pytest.StashKey[_Run]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(group=None, **keywords): defaults for checks made through the equicheck "
+        "fixture in this test: group name, in_action, out_action, dtype/dtypes, max_examples, "
+        "seed, backend, rtol, atol, ... (any keyword of equicheck.check_equivariance)",
+    )
+    run = _Run(config, _options(config))
+    config.stash[RUN] = run
+    config.pluginmanager.register(run, "equicheck-run")
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_XdistHooks(run), "equicheck-xdist")
+    from .check import _LISTENERS
+
+    _LISTENERS.append(run.record)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    run = config.stash.get(RUN, None)
+    if run is None:
+        return
+    from .check import _LISTENERS
+
+    if run.record in _LISTENERS:
+        _LISTENERS.remove(run.record)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    options = config.stash[RUN].options
+    parts = [f"{k}={v}" for k, v in options.check_keywords().items()]
+    if options.seed_source and parts:
+        parts[-1] += f" (from {options.seed_source})"
+    if options.reports:
+        parts.append("reports: " + ", ".join(str(p) for p in options.reports))
+    return [f"equicheck: {', '.join(parts)}"] if parts else []
+
+
+def _is_hypothesis_test(item: pytest.Item) -> bool:
+    obj = getattr(item, "obj", None)
+    if obj is None or "hypothesis" not in sys.modules:
+        return False
+    from hypothesis import is_hypothesis_test
+
+    return bool(is_hypothesis_test(obj))
+
+
+def _key(result: CheckResult) -> tuple[Any, ...]:
+    return (result.function, result.group, tuple(result.in_actions), tuple(result.out_actions), result.dtype)
+
+
+def _combined(results: list[CheckResult]) -> list[CheckResult]:
+    """One result per distinct check: a @given test calls the same check once per example."""
+    from .report.merge import combine
+
+    groups: dict[tuple[Any, ...], list[CheckResult]] = {}
+    for r in results:
+        groups.setdefault(_key(r), []).append(r)
+    return [combine(g) for g in groups.values()]
+
+
+def _html_extras(results: list[CheckResult]) -> list[dict[str, Any]]:
+    """pytest-html extras for a test row: a one-line summary and the plots of each check."""
+    import base64
+
+    from pytest_html import extras  # type: ignore[import-untyped]
+
+    from .report.figures import plots
+
+    out = []
+    for result in results:
+        out.append(extras.html(f'<div class="equicheck">{html.escape(result.summary())}</div>'))
+        for plot in plots(result):
+            content = base64.b64encode(plot.svg).decode("ascii")
+            out.append(extras.image(content, name=plot.alt, mime_type="image/svg+xml", extension="svg"))
+    return out
+
+
+# --- the marker and the fixture -------------------------------------------------------------------
+def _check_parameters() -> list[str]:
+    from .check import check_equivariance
+
+    return [p for p in inspect.signature(check_equivariance).parameters if p != "f"]
+
+
+def _marker_keywords(item: pytest.Item | None) -> dict[str, Any]:
+    """The marker keywords of ``item``, closest marker last so that it wins."""
+    if item is None:
+        return {}
+    from .errors import EquicheckError
+
+    known = set(_check_parameters()) | {"dtype"}
+    out: dict[str, Any] = {}
+    for marker in reversed(list(item.iter_markers(MARKER))):
+        if len(marker.args) > 1:
+            raise EquicheckError(
+                f"@pytest.mark.{MARKER} takes one positional argument (the group), got {marker.args!r}"
+            )
+        if marker.args:
+            out["group"] = marker.args[0]
+        unknown = sorted(set(marker.kwargs) - known)
+        if unknown:
+            raise EquicheckError(
+                f"@pytest.mark.{MARKER} got unknown keyword(s) {', '.join(unknown)}; it takes "
+                f"the keywords of equicheck.check_equivariance: {', '.join(sorted(known))}"
+            )
+        kwargs = dict(marker.kwargs)
+        if "dtype" in kwargs:
+            if "dtypes" in kwargs:
+                raise EquicheckError(f"@pytest.mark.{MARKER}: give dtype= or dtypes=, not both")
+            value = kwargs.pop("dtype")
+            kwargs["dtypes"] = (value,) if isinstance(value, str) else tuple(value)
+        out.update(kwargs)
+    return out
+
+
+class EquicheckFixture:
+    """What the ``equicheck`` fixture gives a test: checks with the run's and the test's
+    settings applied, recorded for the terminal section and the reports.
+
+    Session-scoped, so Hypothesis ``@given`` tests may use it (no function-scoped-fixture
+    health check); it reads the running test from the plugin's state on each call.
+    """
+
+    def __init__(self, run: _Run) -> None:
+        self._run = run
+
+    @property
+    def item(self) -> pytest.Item | None:
+        """The test running now (None outside a test)."""
+        return self._run.current
+
+    @property
+    def results(self) -> list[CheckResult]:
+        """The checks the running test has made so far (in this phase)."""
+        return list(self._run.pending)
+
+    def keywords(self, group: Any = None, **kwargs: Any) -> dict[str, Any]:
+        """The keywords a check gets: options, then the marker, then ``kwargs`` (which win).
+
+        A test's own ``settings=`` (call or marker) keeps its ``max_examples`` against
+        ``--equicheck-examples``; ``group`` may come from the call or the marker.
+        """
+        from .errors import EquicheckError
+
+        own = _marker_keywords(self.item)
+        own.update(kwargs)
+        if group is not None:
+            own["group"] = group
+        if "dtype" in own:
+            value = own.pop("dtype")
+            own.setdefault("dtypes", (value,) if isinstance(value, str) else tuple(value))
+        merged = self._run.options.check_keywords()
+        if "settings" in own:
+            merged.pop("max_examples", None)
+        merged.update(own)
+        if merged.get("group") is None:
+            raise EquicheckError(
+                "no group given: pass it to the call (equicheck.check(f, 'c4')) or to the marker "
+                f"(@pytest.mark.{MARKER}(group='c4'))"
+            )
+        return merged
+
+    def check(self, f: Callable[..., Any], group: Any = None, **kwargs: Any) -> CheckResult:
+        """:func:`equicheck.check_equivariance` with this run's and test's settings."""
+        from .check import check_equivariance
+
+        merged = self.keywords(group, **kwargs)
+        return check_equivariance(f, merged.pop("group"), **merged)
+
+    def assert_equivariant(self, f: Callable[..., Any], group: Any = None, **kwargs: Any) -> CheckResult:
+        """:func:`equicheck.assert_equivariant` with this run's and test's settings."""
+        __tracebackhide__ = True
+        from .assertions import assert_equivariant
+
+        merged = self.keywords(group, **kwargs)
+        return assert_equivariant(f, merged.pop("group"), **merged)
+
+    def assert_invariant(self, f: Callable[..., Any], group: Any = None, **kwargs: Any) -> CheckResult:
+        """:func:`equicheck.assert_invariant` with this run's and test's settings (a
+        marker's ``out_action`` is ignored here: invariance means a trivial output action)."""
+        __tracebackhide__ = True
+        from .assertions import assert_invariant
+
+        merged = self.keywords(group, **kwargs)
+        if "out_action" not in kwargs:
+            merged.pop("out_action", None)
+            merged.pop("invariant", None)
+        return assert_invariant(f, merged.pop("group"), **merged)
+
+
+@pytest.fixture(scope="session")
+def equicheck(pytestconfig: pytest.Config) -> EquicheckFixture:
+    """Checks recorded in the report, with the marker's and the command line's settings."""
+    return EquicheckFixture(pytestconfig.stash[RUN])

@@ -1,0 +1,209 @@
+"""The HTML report in a real headless browser: the page loads, every image renders with a
+size, nothing is logged as an error, and injected markup stays text.
+
+Drives Debian's ``chromium`` over the DevTools protocol on a pipe (``--remote-debugging-pipe``:
+JSON messages separated by NUL bytes on file descriptors 3 and 4), so no WebDriver, no
+network port and no Python package beyond the standard library are needed. Skipped, with
+the reason, where chromium is not installed (``apt-get install chromium``).
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import os
+import select
+import shutil
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from equicheck import CheckResult
+from equicheck.report import Report, capture, write_reports
+
+pytest.importorskip("jinja2")
+pytest.importorskip("matplotlib")
+fcntl = pytest.importorskip("fcntl", reason="drives the browser through POSIX pipes")
+
+CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser") if shutil.which(n)), None)
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="needs Debian's chromium (apt-get install chromium); not found on PATH"
+)
+TIMEOUT = 60.0
+
+#: What the page reports about itself once every image has decoded.
+PROBE = """
+(async () => {
+  const images = [...document.images];
+  const decoded = await Promise.all(images.map(i => i.decode().then(() => null, e => String(e))));
+  return {
+    title: document.title,
+    scripts: document.scripts.length,
+    articles: document.querySelectorAll("article.check").length,
+    text: document.body.innerText,
+    images: images.map((img, k) => {
+      const box = img.getBoundingClientRect();
+      return {alt: img.alt, natural: [img.naturalWidth, img.naturalHeight],
+              shown: [box.width, box.height], complete: img.complete, error: decoded[k]};
+    }),
+  };
+})()
+"""
+
+
+class Chromium:
+    """A headless chromium spoken to over ``--remote-debugging-pipe``."""
+
+    def __init__(self, executable: str, profile: Path) -> None:
+        to_browser_r, self._to_browser = (_high(fd) for fd in os.pipe())
+        self._from_browser, from_browser_w = (_high(fd) for fd in os.pipe())
+        flags = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            f"--user-data-dir={profile}",
+            "--remote-debugging-pipe",
+            "--window-size=1280,900",
+            "about:blank",
+        ]
+        # The browser reads commands on its fd 3 and answers on fd 4. posix_spawn places our
+        # pipe ends there without forking this (possibly multithreaded) process.
+        self.pid = os.posix_spawn(
+            executable,
+            [executable, *flags],
+            os.environ,
+            file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+                (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+                (os.POSIX_SPAWN_DUP2, to_browser_r, 3),
+                (os.POSIX_SPAWN_DUP2, from_browser_w, 4),
+            ],
+        )
+        os.close(to_browser_r)
+        os.close(from_browser_w)
+        self._buffer = b""
+        self._next_id = 0
+        self.events: list[dict[str, Any]] = []
+
+    def _read(self, deadline: float) -> dict[str, Any]:
+        while b"\0" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self._from_browser], [], [], left)[0]:
+                raise TimeoutError("chromium did not answer in time")
+            chunk = os.read(self._from_browser, 1 << 20)
+            if not chunk:
+                raise ConnectionError("chromium closed the pipe")
+            self._buffer += chunk
+        message, self._buffer = self._buffer.split(b"\0", 1)
+        return json.loads(message)
+
+    def send(self, method: str, params: dict[str, Any] | None = None, session: str | None = None) -> Any:
+        self._next_id += 1
+        message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            answer = self._read(deadline)
+            if answer.get("id") == self._next_id:
+                if "error" in answer:
+                    raise RuntimeError(f"{method}: {answer['error']}")
+                return answer.get("result", {})
+            self.events.append(answer)
+
+    def wait_for(self, method: str, session: str) -> dict[str, Any]:
+        deadline = time.monotonic() + TIMEOUT
+        for event in self.events:
+            if event.get("method") == method and event.get("sessionId") == session:
+                return event
+        while True:
+            event = self._read(deadline)
+            self.events.append(event)
+            if event.get("method") == method and event.get("sessionId") == session:
+                return event
+
+    def close(self) -> None:
+        try:
+            self.send("Browser.close")
+        except (OSError, RuntimeError, TimeoutError, ConnectionError):
+            pass
+        deadline = time.monotonic() + 10
+        while os.waitpid(self.pid, os.WNOHANG) == (0, 0):
+            if time.monotonic() > deadline:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+                break
+            time.sleep(0.05)
+        os.close(self._to_browser)
+        os.close(self._from_browser)
+
+
+def _high(fd: int) -> int:
+    """``fd`` moved to 10 or above (so placing the pipes on 3 and 4 cannot clobber them)."""
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.close(fd)
+    return moved
+
+
+def _errors(events: list[dict[str, Any]]) -> list[str]:
+    """Console errors, uncaught exceptions and error log entries (CSP violations, failed loads)."""
+    out = []
+    for event in events:
+        method, params = event.get("method"), event.get("params", {})
+        if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
+            out.append(f"console: {params.get('args')}")
+        elif method == "Runtime.exceptionThrown":
+            out.append(f"exception: {params.get('exceptionDetails', {}).get('text')}")
+        elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
+            out.append(f"log: {params['entry'].get('text')} {params['entry'].get('url', '')}")
+    return out
+
+
+def test_html_report_in_a_headless_browser(report_results: list[CheckResult], tmp_path: Path):
+    report = Report.of(copy.deepcopy(report_results), capture(), created="2026-01-01T00:00:00+00:00")
+    page = tmp_path / "report.html"
+    write_reports(report, [page])
+    assert CHROMIUM is not None
+    browser = Chromium(CHROMIUM, tmp_path / "profile")
+    try:
+        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        for domain in ("Page", "Runtime", "Log"):
+            browser.send(f"{domain}.enable", session=session)
+        browser.send("Page.navigate", {"url": page.as_uri()}, session=session)
+        browser.wait_for("Page.loadEventFired", session)
+        probe = browser.send(
+            "Runtime.evaluate",
+            {"expression": PROBE, "awaitPromise": True, "returnByValue": True},
+            session=session,
+        )
+        assert "exceptionDetails" not in probe, probe
+        found = probe["result"]["value"]
+        shot = browser.send("Page.captureScreenshot", {"format": "png"}, session=session)
+        (tmp_path / "report.png").write_bytes(base64.b64decode(shot["data"]))
+        errors = _errors(browser.events)
+    finally:
+        browser.close()
+
+    assert found["title"] == "equicheck report"  # an injected onerror= would have changed it
+    assert found["scripts"] == 0  # escaped markup stays text
+    assert "<script>alert('pwned')</script>" in found["text"]
+    assert found["articles"] == len(report.results)
+    assert len(found["images"]) >= 2 * len(report.results)
+    for image in found["images"]:
+        assert image["complete"] and image["error"] is None, image
+        assert min(image["natural"]) > 0 and min(image["shown"]) > 0, image
+    assert errors == []
+    assert (tmp_path / "report.png").stat().st_size > 10_000
