@@ -53,9 +53,16 @@ SpatialImpl = Callable[[Any, Any, tuple[int, int], str, Backend], Any]
 _SPATIAL: dict[type, SpatialImpl] = {}
 
 
-def register_spatial(element_type: type, apply: SpatialImpl) -> None:
-    """Teach :class:`Spatial` to move arrays by elements of ``element_type``."""
+# mask(element, grid, margin, boundary, backend) -> boolean (H, W) array or None (all valid)
+_SPATIAL_MASKS: dict[type, Callable[..., Any]] = {}
+
+
+def register_spatial(element_type: type, apply: SpatialImpl, mask: Callable[..., Any] | None = None) -> None:
+    """Teach :class:`Spatial` to move arrays by elements of ``element_type`` (and, optionally,
+    which entries stay comparable after the move: ``mask``, used by :meth:`Field.valid_mask`)."""
     _SPATIAL[element_type] = apply
+    if mask is not None:
+        _SPATIAL_MASKS[element_type] = mask
 
 
 def _swap(xp: Any, x: Any, a: int, b: int) -> Any:
@@ -517,6 +524,10 @@ class Field(Action):
     def valid_mask(self, g: Element, shape: Sequence[int], margin: int, backend: Backend) -> Any:
         if self.spatial is None:
             return None
+        custom = _SPATIAL_MASKS.get(type(g))
+        if custom is not None:  # interpolated actions (equicheck/interpolation.py)
+            grid = self.spatial.grid(shape)
+            return custom(self.spatial.map_element(g), grid, margin, self._boundary(), backend)
         zero_fill = self._boundary() == "zeros"
         if not zero_fill and margin <= 0:
             return None
@@ -665,3 +676,7 @@ def from_name(name: str | Spec | Action) -> Action:
 def from_dict(data: dict[str, Any] | str) -> Action:
     """Inverse of ``Action.to_dict()``."""
     return from_name(Spec.from_dict(data))
+
+
+# interpolated actions of continuous groups register themselves on import
+from . import interpolation as _interpolation  # noqa: E402,F401

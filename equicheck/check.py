@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from hypothesis import HealthCheck, Verbosity, given, target
+from hypothesis import HealthCheck, Phase, Verbosity, given, target
 from hypothesis import seed as hypothesis_seed
 from hypothesis import settings as Settings
 from hypothesis import strategies as st
@@ -40,10 +40,15 @@ from .tolerance import default_tolerance, dtype_name, input_scale, sample_errors
 
 __all__ = ["DEFAULT_SETTINGS", "check_equivariance", "load_counterexample", "recording", "replay"]
 
+#: Hypothesis phases equicheck runs: no "explain" (it reads source code to print notes that
+#: equicheck never prints, and costs seconds per failing check).
+_PHASES = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink)
+
 #: equicheck's own Hypothesis settings, used when neither ``settings=`` nor a non-default
 #: Hypothesis profile is active.
 DEFAULT_SETTINGS = Settings(
     max_examples=100,
+    phases=_PHASES,
     deadline=None,
     database=None,
     verbosity=Verbosity.quiet,
@@ -55,6 +60,9 @@ DEFAULT_SETTINGS = Settings(
         HealthCheck.filter_too_much,
     ],
 )
+
+#: Errors below this share of the tolerance are not targeted (they are rounding, not signal).
+TARGET_FROM = 0.01
 
 #: Finite groups with at most this many elements on the grid are checked exhaustively.
 EXHAUSTIVE_LIMIT = 64
@@ -373,6 +381,11 @@ class _Evaluator:
             self._check_unchanged(case, {k: v[: case[k].shape[0]] for k, v in batch.items()}, description)
             parts = self._split(everything, len(elements) + 1)
             fx, fgx = parts[0], parts[1:]
+            # f(g·x) for all elements, already contiguous: compared without another copy
+            stacked_fgx = {
+                k: xp.reshape(v[v.shape[0] // (len(elements) + 1) :], (len(elements), *fx[k].shape))
+                for k, v in everything.items()
+            }
             if not state.checked_batch:
                 state.checked_batch = True
                 alone = self._call(self._copy_case(case), "x alone")
@@ -394,6 +407,7 @@ class _Evaluator:
                 self._call(self._copy_case(t), f"x transformed by {g!r}")
                 for g, t in zip(elements, transformed)
             ]
+            stacked_fgx = {}
         if not state.checked_determinism:
             state.checked_determinism = True
             if plan.batched:
@@ -432,6 +446,7 @@ class _Evaluator:
 
         first_failure: _Failure | None = None
         per_element = [0.0] * len(elements)
+        example_ratio = 0.0
         for k, b_src in fx.items():
             act = out_actions[k]
             a_list, b_list, masks = [], [], []
@@ -453,11 +468,12 @@ class _Evaluator:
                 a_list.append(a)
                 b_list.append(b)
                 masks.append(self._mask(act, g, tuple(a.shape)))
-            errors = self._errors(a_list, b_list, masks, floor, elements, k, description)
+            errors = self._errors(a_list, b_list, masks, floor, elements, k, description, stacked_fgx.get(k))
             for i, (g, err) in enumerate(zip(elements, errors)):
                 per_element[i] = max(per_element[i], err)
                 limit = rtol
-                if err > rtol and plan.rtol is None and tol_dtype in _LOW_PRECISION:
+                interpolated = self.judge is not None and not floor_mod.is_exact_element(g)
+                if err > rtol and plan.rtol is None and tol_dtype in _LOW_PRECISION and not interpolated:
                     limit = max(
                         rtol,
                         self._rounding_bound(case, transformed[i], k, b_src, a_list[i], floor, rtol),
@@ -465,6 +481,7 @@ class _Evaluator:
                 if self.judge is not None:  # interpolated elements: judged against the floor
                     limit = self.judge.limit(g, k, a_list[i], b_list[i], masks[i], err, limit)
                 ratio = err / limit if limit > 0 else (math.inf if err > 0 else 0.0)
+                example_ratio = max(example_ratio, ratio)
                 if ratio > state.max_ratio:
                     state.max_ratio = ratio
                     state.max_error = err
@@ -473,15 +490,39 @@ class _Evaluator:
                     state.worst_input = description
                     state.worst_ref = (case, a_list[i], b_list[i], masks[i], act)
                 if err > limit and first_failure is None:
-                    first_failure = _mismatch(
-                        xp, plan, g, k, a_list[i], b_list[i], masks[i], err, rtol, floor, description, case
+                    # the figures are computed once, for the final (shrunk) failure only
+                    first_failure = _Failure(
+                        "mismatch",
+                        f"f(g·x) != g·f(x) for g = {g!r}",
+                        {
+                            "element": repr(g),
+                            "input": description,
+                            "case": case,
+                            "error": err,
+                            "lazy": (
+                                xp,
+                                plan,
+                                g,
+                                k,
+                                a_list[i],
+                                b_list[i],
+                                masks[i],
+                                err,
+                                limit,
+                                floor,
+                                description,
+                                case,
+                            ),
+                        },
                     )
         for g, err in zip(elements, per_element):
             state.record(repr(g), err)
         if self.judge is not None:
             self.judge.end_example()
-        if currently_in_test_context() and not getattr(self, "direct", False):
-            target(math.log10(max(per_element, default=0.0) + 1e-300), label="log10 equivariance error")
+        if example_ratio > TARGET_FROM and currently_in_test_context() and not getattr(self, "direct", False):
+            # steer only toward errors that matter: hill-climbing on rounding noise would
+            # narrow the search to one family and dtype and starve the others
+            target(math.log10(example_ratio), label="log10 error / tolerance")
         if first_failure is not None:
             raise first_failure
 
@@ -535,6 +576,7 @@ class _Evaluator:
         elements: Sequence[Element],
         key: Key,
         description: str,
+        a_stacked: Any = None,
     ) -> list[float]:
         """Per-element errors (largest over samples), all elements in a few array passes.
 
@@ -542,7 +584,8 @@ class _Evaluator:
         and cheap); the per-sample maxima are then combined in float64.
         """
         xp = self.xp
-        a_all, b_all = xp.stack(a_list), xp.stack(b_list)
+        a_all = a_stacked if a_stacked is not None else xp.stack(a_list)
+        b_all = xp.stack(b_list)
         if not xp.isdtype(a_all.dtype, "real floating") or a_all.dtype != b_all.dtype:
             a_all, b_all = xp.astype(a_all, xp.float64), xp.astype(b_all, xp.float64)
         n_el = len(a_list)
@@ -651,12 +694,19 @@ def _slice2d(xp: Any, backend: Backend, x: Any, action: Action | None) -> np.nda
 
 
 def _report_arrays(
-    xp: Any, backend: Backend, case: Case, a: Any, b: Any, mask: Any, out_action: Action
+    xp: Any,
+    backend: Backend,
+    case: Case,
+    a: Any,
+    b: Any,
+    mask: Any,
+    out_action: Action,
+    in_action: Action | None = None,
 ) -> dict[str, np.ndarray]:
+    """Small host arrays for reports: the input, f(g·x), g·f(x) and |difference| over the grid."""
     first = next(iter(case.values()))
-    in_action = None
     arrays = {
-        "input": _slice2d(xp, backend, first, in_action if in_action else _SPATIAL_GUESS(first)),
+        "input": _slice2d(xp, backend, first, in_action),
         "actual": _slice2d(xp, backend, a, out_action),
         "expected": _slice2d(xp, backend, b, out_action),
     }
@@ -682,11 +732,7 @@ def _report_arrays(
     return arrays
 
 
-def _SPATIAL_GUESS(x: Any) -> Action | None:  # noqa: N802 - tiny helper
-    return actions_mod.spatial() if getattr(x, "ndim", 0) >= 2 else None
-
-
-def _mismatch(
+def _mismatch_details(
     xp: Any,
     plan: _Plan,
     g: Element,
@@ -699,8 +745,8 @@ def _mismatch(
     floor: float,
     description: str,
     case: Case,
-) -> _Failure:
-    """Build the failure with numpy-style figures (entries mismatched, greatest differences)."""
+) -> dict[str, Any]:
+    """The failure's numpy-style figures (entries mismatched, greatest differences)."""
     backend = plan.backend
     ha = backend.to_host(a).astype(np.float64)
     hb = backend.to_host(b).astype(np.float64)
@@ -729,9 +775,18 @@ def _mismatch(
         "mismatched": int(bad.sum()),
         "compared": int(valid.sum()),
         "case": case,
-        "arrays": _report_arrays(xp, backend, case, a, b, mask, plan_out_action_for(plan, key, a)),
+        "arrays": _report_arrays(
+            xp,
+            backend,
+            case,
+            a,
+            b,
+            mask,
+            plan_out_action_for(plan, key, a),
+            next(iter(plan.in_actions.values())),
+        ),
     }
-    return _Failure("mismatch", f"f(g·x) != g·f(x) for g = {g!r}", details)
+    return details
 
 
 def plan_out_action_for(plan: _Plan, key: Key, a: Any) -> Action | None:
@@ -804,6 +859,7 @@ def _settings(user: Settings | None, max_examples: int | None) -> Settings:
                     set(active.suppress_health_check) | set(DEFAULT_SETTINGS.suppress_health_check)
                 ),
             )
+    base = Settings(base, phases=[p for p in base.phases if p != Phase.explain])
     if max_examples is not None:
         if max_examples < 1:
             raise EquicheckError(f"max_examples must be at least 1, got {max_examples}")
@@ -1207,7 +1263,7 @@ def _build_result(
         time_in_f=state.time_in_f,
         backend=backend.name,
         device=backend.device,
-        exact=all(a.exact for a in plan.in_actions.values()),
+        exact=bool(getattr(group, "exact", True)) and all(a.exact for a in plan.in_actions.values()),
     )
     if state.non_finite:
         result.extra["non_finite_outputs"] = state.non_finite
@@ -1218,7 +1274,9 @@ def _build_result(
             "(|f(x) - f64(x)| + |f(g·x) - f64(g·x)|, x1.5, at most 10·rtol) explains them"
         )
     if state.worst_ref is not None:
-        worst = _report_arrays(plan.backend.xp, plan.backend, *state.worst_ref)
+        worst = _report_arrays(
+            plan.backend.xp, plan.backend, *state.worst_ref, next(iter(plan.in_actions.values()))
+        )
         result.extra["worst_arrays"] = {k: v.tolist() for k, v in worst.items()}
     if failure is None:
         result.message = result.summary()
@@ -1226,6 +1284,8 @@ def _build_result(
     result.verdict = "error" if failure.kind == "exception" else "failed"
     result.failure_kind = failure.kind
     d = failure.details
+    if "lazy" in d:
+        d.update(_mismatch_details(*d.pop("lazy")))
     case = d.get("case")
     path = _save_case(plan, case, d, seed) if case is not None else None
     replay = f"equicheck.replay({str(path)!r}, {plan.name.rsplit('.', 1)[-1]})" if path is not None else ""

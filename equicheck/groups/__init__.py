@@ -141,3 +141,11 @@ for _name, _ctor in {
 
 for _name, _ctor in {"identity": identity, "shift": shift, "rot90": rot90, "flip": flip}.items():
     register_element(_name, _ctor)
+
+# --- continuous groups (rotations by any angle, scalings, sub-pixel shifts): groups/continuous.py
+from . import continuous  # noqa: E402
+
+for _group_name, _group_ctor in continuous.GROUPS.items():
+    register_group(_group_name, _group_ctor)
+for _element_name, _element_ctor in continuous.ELEMENTS.items():
+    register_element(_element_name, _element_ctor)
