@@ -1,9 +1,15 @@
-"""equicheck: state f(ρ_in(g)·x) == ρ_out(g)·f(x) once and have it tested properly."""
+"""equicheck: state f(ρ_in(g)·x) == ρ_out(g)·f(x) once and have it tested properly.
+
+The public API lives here and in the submodules named in ``__all__`` (groups, actions,
+strategies, backends, nn, adapters, report); see docs/reference.md.
+"""
 
 from __future__ import annotations
 
-from . import actions, backends, groups
+from . import actions, backends, groups, strategies
+from .assertions import assert_equivariant, assert_invariant
 from .backends import Backend, get_backend, use_backend
+from .check import check_equivariance, load_counterexample, recording, replay
 from .errors import (
     BackendUnavailableError,
     EquicheckError,
@@ -12,12 +18,18 @@ from .errors import (
     ShapeError,
     SpecError,
 )
+from .lie import lie_derivative, lie_derivatives
+from .metrics import error_curve, prediction_consistency
+from .result import CheckResult, Counterexample, ElementError
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Backend",
     "BackendUnavailableError",
+    "CheckResult",
+    "Counterexample",
+    "ElementError",
     "EquicheckError",
     "EquivarianceError",
     "FunctionError",
@@ -25,24 +37,29 @@ __all__ = [
     "SpecError",
     "__version__",
     "actions",
+    "assert_equivariant",
+    "assert_invariant",
     "backends",
+    "check_equivariance",
+    "error_curve",
     "get_backend",
     "groups",
+    "lie_derivative",
+    "lie_derivatives",
+    "load_counterexample",
+    "prediction_consistency",
+    "recording",
+    "replay",
+    "strategies",
     "use_backend",
 ]
 
-from .check import check_equivariance, load_counterexample, recording, replay  # noqa: E402
-from .result import CheckResult, Counterexample, ElementError  # noqa: E402
 
-__all__ += [
-    "CheckResult",
-    "Counterexample",
-    "ElementError",
-    "check_equivariance",
-    "load_counterexample",
-    "recording",
-    "replay",
-]
-from .assertions import assert_equivariant, assert_invariant  # noqa: E402
+def __getattr__(name: str) -> object:
+    # equicheck.nn, .adapters and .report load on first use (they pull in more of SciPy,
+    # matplotlib, Jinja2), so `import equicheck` stays light.
+    if name in ("nn", "adapters", "report"):
+        import importlib
 
-__all__ += ["assert_equivariant", "assert_invariant"]
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'equicheck' has no attribute {name!r}")

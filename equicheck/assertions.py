@@ -30,7 +30,15 @@ def format_failure(result: CheckResult) -> str:
     lines.append(f"Not equal to tolerance rtol={result.tolerance:g}, atol={result.atol:g}")
     lines.append(f"({result.tolerance_rule})")
     ce = result.counterexample
-    if ce is not None and result.failure_kind == "mismatch":
+    floor = result.extra.get("interpolation_floor")
+    if floor:
+        worst = floor.get("counterexample") or floor
+        lines.append(
+            f"Interpolated elements: error {worst['error']:.4g} is {worst['ratio']:.4g}x the "
+            f"interpolation floor {worst['floor']:.4g} for {worst['element']} "
+            f"(passes up to {floor['kappa']:g}x; {floor['metric']})"
+        )
+    if ce is not None and result.failure_kind == "mismatch" and not floor:
         pct = 100.0 * ce.mismatched / ce.compared if ce.compared else 0.0
         lines.append(f"Mismatched entries: {ce.mismatched} / {ce.compared} ({pct:.3g}%)")
         lines.append(

@@ -231,7 +231,7 @@ class _Evaluator:
         self.judge = floor_mod.judge_for(plan)
 
     # calling f safely
-    def _call(self, case: Case, what: str) -> Any:
+    def _call(self, case: Case, what: str, element: Element | None = None) -> Any:
         args = [case[k] for k in sorted(k for k in case if isinstance(k, int))]
         kwargs = {k: v for k, v in case.items() if isinstance(k, str)}
         start = time.perf_counter()
@@ -242,7 +242,8 @@ class _Evaluator:
             raise _Failure(
                 "exception",
                 f"f raised {type(exc).__name__}: {exc} — on {what}, input shapes {shapes}",
-                {"exception": repr(exc), "where": what},
+                {"exception": repr(exc), "where": what}
+                | ({"element": repr(element)} if element is not None else {}),
             ) from exc
         finally:
             self.plan.backend.synchronize()
@@ -404,7 +405,7 @@ class _Evaluator:
             fx = self._call(used, "x")
             self._check_unchanged(case, used, description)
             fgx = [
-                self._call(self._copy_case(t), f"x transformed by {g!r}")
+                self._call(self._copy_case(t), f"x transformed by {g!r}", g)
                 for g, t in zip(elements, transformed)
             ]
             stacked_fgx = {}

@@ -1,9 +1,11 @@
 """Check three small image filters against the symmetries of the square grid.
 
-Run: python examples/quickstart.py
+Run: python examples/quickstart.py [--examples N]
 """
 
 from __future__ import annotations
+
+import argparse
 
 import numpy as np
 from scipy import ndimage
@@ -29,7 +31,10 @@ def sobel_x(x):
     return ndimage.correlate(x, SOBEL_X, mode="wrap")
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--examples", type=int, default=100, help="inputs per check (default 100)")
+    args = parser.parse_args(argv)
     checks = [
         ("blur_circular under p4m", blur_circular, "p4m", {}),
         ("blur_zero_padded under cyclic shifts", blur_zero_padded, "translation", {}),
@@ -42,7 +47,7 @@ def main() -> int:
         ("sobel_x under quarter turns", sobel_x, "c4", {}),
     ]
     for title, f, group, kwargs in checks:
-        result = equicheck.check_equivariance(f, group, seed=0, **kwargs)
+        result = equicheck.check_equivariance(f, group, seed=0, max_examples=args.examples, **kwargs)
         print(
             f"{title}: {result.verdict.upper()} (max error {result.max_error:.3g}, "
             f"tolerance {result.tolerance:.3g}, {result.examples} inputs)"

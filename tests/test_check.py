@@ -380,3 +380,15 @@ def test_mutation_is_caught_in_batched_mode_too():
 
     result = check(batched_mutator, "translation", batched=True, input_shape=(2, None, None))
     assert result.failure_kind == "mutates-input"
+
+
+def test_exception_names_the_element_that_triggered_it():
+    def raises_on_turns(x):
+        if not np.array_equal(x, np.rot90(np.rot90(x))) and x[0, -1] == x0[-1, -1]:
+            raise RuntimeError("boom")
+        return x
+
+    x0 = np.arange(16.0).reshape(4, 4)
+    result = check(raises_on_turns, "c4", inputs=x0)
+    assert result.verdict == "error"
+    assert result.counterexample.element == "rot90(k=1)"

@@ -1,0 +1,1040 @@
+"""The built-in audit behind ``equicheck demo``: what people say about convolutional
+networks, checked end to end on reference networks built with :mod:`equicheck.nn`.
+
+Each :class:`Claim` is a sentence from textbooks and papers, one or a few checks
+(:func:`equicheck.check_equivariance`, each with the verdict the claim predicts) and the
+measurements that make it visible (error maps, shift consistency, error-vs-angle curves,
+parameter counts). A claim *holds* when every check gives the predicted verdict and every
+measured condition is met; otherwise it is shown as not holding, with the counterexample
+of the check that contradicted it. Why a demo at all: it shows on the user's machine, in
+about a minute, what the tool finds and how a report reads, on claims whose truth is known.
+
+The reference networks are public (:func:`network`), so a counterexample saved by the demo
+replays with ``equicheck.replay(path, equicheck.demo.network("conv_zeros"))``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from . import nn
+from .actions import spatial
+from .backends import Backend, get_backend
+from .check import DEFAULT_SETTINGS, check_equivariance
+from .groups import shift
+from .progress import Progress
+from .result import CheckResult
+
+__all__ = [
+    "BUDGETS",
+    "CLAIMS",
+    "DEFAULT_REPORT",
+    "Budget",
+    "Claim",
+    "DemoCheck",
+    "DemoRun",
+    "NETWORKS",
+    "network",
+    "report_paths",
+    "run_demo",
+]
+
+#: Where the demo writes its report unless told otherwise (relative to the working directory).
+DEFAULT_REPORT = Path("equicheck-report") / "demo.html"
+#: float32 rtol of the engine: a relative change at most this counts as "unchanged".
+UNCHANGED = 5e-5
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How hard the demo looks: examples per check, image sizes, shifts measured."""
+
+    name: str
+    examples: int  # max_examples of each exact check
+    continuous_examples: int  # max_examples of each interpolated check (rotations, scalings)
+    shrink: bool  # shrink failures to minimal counterexamples
+    image: int  # side of the images the measurements use
+    batch: int  # images per measurement
+    shifts: int  # shifts (dy, dx) in [0, shifts)² for shift consistency
+    sizes: tuple[int, int]  # grid sizes drawn by interpolated checks
+
+
+BUDGETS: dict[str, Budget] = {
+    "quick": Budget("quick", 4, 2, False, 24, 2, 4, (16, 20)),
+    "default": Budget("default", 200, 40, True, 32, 16, 8, (16, 32)),
+    "full": Budget("full", 1000, 200, True, 48, 32, 8, (16, 64)),
+}
+
+
+# --- the reference networks -------------------------------------------------------------------
+class CircularMaxPool(nn.Module):
+    """k×k max over a window that wraps around (stride 1): MaxBlurPool's first half on a torus,
+    so that shifts by the stride stay exact and only the anti-aliasing is being measured."""
+
+    def __init__(self, kernel_size: int = 2) -> None:
+        self.kernel_size = kernel_size
+
+    def forward(self, x: Any) -> Any:
+        k = self.kernel_size
+        return nn.max_pool2d(nn.pad2d(x, (0, k - 1, 0, k - 1), "circular"), k, stride=1)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}"
+
+
+class DenseImageLayer(nn.Module):
+    """A fully connected layer from (C, H, W) images to (O, H', W') images: what a conv layer
+    is without weight sharing and locality (the same input and output sizes)."""
+
+    def __init__(self, in_shape: tuple[int, int, int], out_shape: tuple[int, int, int], seed: int) -> None:
+        self.out_shape = out_shape
+        self.linear = nn.Linear(int(np.prod(in_shape)), int(np.prod(out_shape)), seed=seed)
+
+    def forward(self, x: Any) -> Any:
+        xp = get_backend(None, x).xp
+        y = self.linear(xp.reshape(x, (x.shape[0], -1)))
+        return xp.reshape(y, (x.shape[0], *self.out_shape))
+
+    def extra_repr(self) -> str:
+        return f"out_shape={self.out_shape}"
+
+
+def _conv(i: int, o: int, seed: int, mode: str = "circular", **kw: Any) -> nn.Conv2d:
+    return nn.Conv2d(i, o, 3, padding=1, padding_mode=mode, seed=seed, **kw)
+
+
+def _classifier(first: list[Any], seed: int) -> nn.Sequential:
+    """conv → ReLU → (down-sampling) → conv → ReLU → global average → 10 logits, circular."""
+    return nn.Sequential(
+        *first,
+        _conv(16, 16, seed + 1),
+        nn.ReLU(),
+        nn.GlobalAvgPool2d(),
+        nn.Linear(16, 10, seed=seed + 2),
+    )
+
+
+def _builders() -> dict[str, Callable[[int], nn.Module]]:
+    return {
+        "conv_circular": lambda s: nn.Sequential(_conv(3, 8, s), nn.ReLU(), _conv(8, 8, s + 1)),
+        "conv_zeros": lambda s: nn.Sequential(
+            _conv(3, 8, s, "zeros"), nn.ReLU(), _conv(8, 8, s + 1, "zeros")
+        ),
+        "cnn_no_pooling": lambda s: _classifier([_conv(3, 16, s), nn.ReLU()], s),
+        "cnn_maxpool": lambda s: _classifier([_conv(3, 16, s), nn.ReLU(), nn.MaxPool2d(2)], s),
+        "cnn_maxblurpool": lambda s: _classifier(
+            [_conv(3, 16, s), nn.ReLU(), CircularMaxPool(2), nn.BlurPool2d(3, 2, "circular")], s
+        ),
+        "cnn_strided": lambda s: _classifier([_conv(3, 16, s, stride=2), nn.ReLU()], s),
+        "cnn_blurstrided": lambda s: _classifier(
+            [_conv(3, 16, s), nn.ReLU(), nn.BlurPool2d(3, 2, "circular")], s
+        ),
+        "cnn_standard": lambda s: nn.Sequential(
+            _conv(3, 8, s, "zeros"),
+            nn.ReLU(),
+            _conv(8, 8, s + 1, "zeros"),
+            nn.ReLU(),
+            nn.GlobalAvgPool2d(),
+            nn.Linear(8, 10, seed=s + 2),
+        ),
+        "cnn_p4": lambda s: nn.Sequential(
+            nn.LiftingConv2d(3, 4, 3, group="p4", padding=1, seed=s),
+            nn.ReLU(),
+            nn.GroupConv2d(4, 4, 3, group="p4", padding=1, seed=s + 1),
+            nn.ReLU(),
+            nn.OrientationPool("p4"),
+            nn.GlobalAvgPool2d(),
+            nn.Linear(4, 10, seed=s + 2),
+        ),
+        "conv_layer_28": lambda s: nn.Conv2d(1, 1, 3, padding=1, padding_mode="circular", seed=s),
+        "dense_layer_28": lambda s: DenseImageLayer((1, 28, 28), (1, 28, 28), s),
+        "cnn_mnist": lambda s: nn.Sequential(
+            nn.Conv2d(1, 8, 3, padding=1, seed=s),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(8, 16, 3, padding=1, seed=s + 1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(16 * 7 * 7, 10, seed=s + 2),
+        ),
+        "dense_mnist": lambda s: nn.Sequential(
+            DenseImageLayer((1, 28, 28), (8, 28, 28), s),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            DenseImageLayer((8, 14, 14), (16, 14, 14), s + 1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(16 * 7 * 7, 10, seed=s + 2),
+        ),
+    }
+
+
+#: Names of the reference networks, for :func:`network`.
+NETWORKS: tuple[str, ...] = tuple(_builders())
+
+
+def network(name: str, seed: int = 0, backend: str | Backend | None = None) -> nn.Module:
+    """The demo's reference network ``name`` (see :data:`NETWORKS`) with weights from ``seed``:
+    what a saved counterexample replays against."""
+    builders = _builders()
+    if name not in builders:
+        raise KeyError(f"no demo network {name!r}; the networks are: {', '.join(builders)}")
+    net = builders[name](seed)
+    return net.to(backend) if backend is not None else net
+
+
+# --- claims, checks and the run -----------------------------------------------------------------
+@dataclass
+class DemoCheck:
+    """One check of a claim and the verdict the claim predicts (None: a measurement only)."""
+
+    label: str
+    result: CheckResult
+    expect: str | None
+
+    @property
+    def as_claimed(self) -> bool:
+        return self.expect is None or self.result.verdict == self.expect
+
+    def describe(self) -> str:
+        if self.expect is None:
+            return f"{self.result.verdict} (a measurement: the claim predicts no verdict)"
+        mark = "as claimed" if self.as_claimed else "CONTRADICTS THE CLAIM"
+        return f"{self.result.verdict} (claim predicts {self.expect}: {mark})"
+
+
+@dataclass
+class Claim:
+    """A claim about CNNs, its checks, what was measured and whether it holds."""
+
+    id: str
+    title: str
+    why: str  # what the claim rests on, and how the demo tests it
+    checks: list[DemoCheck] = field(default_factory=list)
+    conditions: list[tuple[str, bool]] = field(default_factory=list)  # measured conditions
+    findings: list[str] = field(default_factory=list)
+    figures: list[Any] = field(default_factory=list)  # equicheck.report.figures.Plot
+    measures: dict[str, Any] = field(default_factory=dict)  # numbers behind the figures (JSON)
+    elapsed: float = 0.0
+
+    @property
+    def holds(self) -> bool:
+        return all(c.as_claimed for c in self.checks) and all(ok for _, ok in self.conditions)
+
+    def verdict_text(self) -> str:
+        """Why it holds, or the first thing that contradicts it."""
+        bad = [c for c in self.checks if not c.as_claimed]
+        unmet = [text for text, ok in self.conditions if not ok]
+        if not bad and not unmet:
+            return "holds: every check gave the predicted verdict and every measured condition is met"
+        parts = [f"check '{c.label}' {c.result.verdict}, the claim predicts {c.expect}" for c in bad]
+        parts += [f"not met: {text}" for text in unmet]
+        return "does not hold: " + "; ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "holds": self.holds,
+            "verdict": self.verdict_text(),
+            "why": self.why,
+            "conditions": [{"condition": t, "met": ok} for t, ok in self.conditions],
+            "findings": list(self.findings),
+            "checks": [
+                {"label": c.label, "verdict": c.result.verdict, "expect": c.expect} for c in self.checks
+            ],
+            "measures": self.measures,
+            "elapsed": self.elapsed,
+        }
+
+
+@dataclass
+class DemoRun:
+    """What ``run_demo`` did: the claims, the files written and how long it took."""
+
+    claims: list[Claim]
+    budget: Budget
+    seed: int
+    backend: str
+    device: str
+    elapsed: float
+    written: list[Path] = field(default_factory=list)
+    html: Path | None = None
+    note: str = ""  # why a file was not written
+
+    @property
+    def holds(self) -> bool:
+        return all(c.holds for c in self.claims)
+
+    @property
+    def results(self) -> list[CheckResult]:
+        return [c.result for claim in self.claims for c in claim.checks]
+
+
+class _Context:
+    """What every claim needs: backend, budget, seed, check keywords and the progress bar."""
+
+    def __init__(self, budget: Budget, seed: int, backend: Backend, bar: Progress, replay_dir: Path | None):
+        self.budget = budget
+        self.seed = seed
+        self.backend = backend
+        self.xp = backend.xp
+        self.bar = bar
+        self.replay_dir = replay_dir
+        self.rng = np.random.default_rng(seed)
+        #: Figures need matplotlib; without it the checks and measurements still run.
+        self.figures = importlib.util.find_spec("matplotlib") is not None
+
+    def net(self, name: str) -> nn.Module:
+        return network(name, self.seed, self.backend)
+
+    def check(
+        self, claim: Claim, label: str, name: str, group: str, expect: str | None, **kwargs: Any
+    ) -> CheckResult:
+        """Run one check of ``claim`` on the reference network ``name`` and record it."""
+        from hypothesis import Phase
+        from hypothesis import settings as Settings
+
+        self.bar.set_note(f"{claim.id}: {label}")
+        interpolated = kwargs.pop("interpolated", False)
+        b = self.budget
+        settings = Settings(
+            DEFAULT_SETTINGS, max_examples=b.continuous_examples if interpolated else b.examples
+        )
+        if not b.shrink:  # --quick: keep the first failure found, do not spend time shrinking it
+            settings = Settings(settings, phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target])
+        kwargs.setdefault("input_shape", (2, 3, None, None))
+        kwargs.setdefault("batched", True)
+        if interpolated:
+            kwargs.setdefault("sizes", b.sizes)
+        result = check_equivariance(
+            self.net(name),
+            group,
+            seed=self.seed,
+            settings=settings,
+            backend=self.backend,
+            replay_dir=self.replay_dir,
+            name=name,
+            **kwargs,
+        )
+        result.test_id = f"demo::{claim.id}::{label}"
+        claim.checks.append(DemoCheck(label, result, expect))
+        self.bar.advance()
+        return result
+
+    def measure(self, claim: Claim, note: str) -> None:
+        self.bar.set_note(f"{claim.id}: {note}")
+
+    def natural_images(self, n: int, channels: int, size: int) -> np.ndarray:
+        """Images with a 1/f amplitude spectrum (like photographs), unit variance, periodic."""
+        f = np.sqrt(np.fft.fftfreq(size)[:, None] ** 2 + np.fft.fftfreq(size)[None, :] ** 2)
+        amp = 1.0 / np.maximum(f, 1.0 / size)
+        z = self.rng.standard_normal((n, channels, size, size))
+        x = np.fft.ifft2(np.fft.fft2(z) * amp).real
+        x = (x - x.mean(axis=(-2, -1), keepdims=True)) / x.std(axis=(-2, -1), keepdims=True)
+        return x.astype(np.float32)
+
+    def host(self, x: Any) -> np.ndarray:
+        return np.asarray(self.backend.to_host(x), dtype=np.float64)
+
+
+# --- figures -----------------------------------------------------------------------------------
+def _plot(name: str, alt: str, fig: Any) -> Any:
+    from .report.figures import Plot, to_svg
+
+    return Plot(name, alt, to_svg(fig))
+
+
+def _figure(width: float, height: float) -> Any:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height))
+
+
+def _style() -> Any:
+    import matplotlib
+
+    from .report.figures import STYLE
+
+    return matplotlib.rc_context(STYLE)  # type: ignore[arg-type]  # rcParams keys as plain strings
+
+
+# --- claim 1: circular padding ------------------------------------------------------------------
+def claim_circular(ctx: _Context) -> Claim:
+    claim = Claim(
+        "conv-circular",
+        "A convolution with circular padding is exactly equivariant to translations",
+        "Convolution applies the same filter at every position; with circular padding the grid "
+        "is a torus, so shifting the input (cyclically, by any integer amount) shifts the output "
+        "by the same amount, with no border to break it. Checked on two stacked 3x3 convolutions "
+        "with a ReLU between them, for every cyclic shift of the drawn grids, in float32 and "
+        "float64; the claim predicts a pass within rounding.",
+    )
+    r = ctx.check(claim, "cyclic shifts", "conv_circular", "translation", "passed")
+    claim.findings.append(
+        f"largest error {r.max_error:.3g} over {r.elements_checked} shifts and {r.examples} inputs "
+        f"(tolerance {r.tolerance:.3g}: float rounding only)"
+    )
+    return claim
+
+
+# --- claim 2: zero padding ----------------------------------------------------------------------
+def claim_zero_padding(ctx: _Context) -> Claim:
+    claim = Claim(
+        "conv-zero-padding",
+        "With zero padding, a convolution is equivariant to translations everywhere but near the borders",
+        "Zero padding makes the grid a window onto an image surrounded by zeros. Cyclic shifts "
+        "move content across the border, where the padded zeros differ from the wrapped content: "
+        "the claim predicts that check fails. Shifts that fill with zeros, compared only at "
+        "least 2 entries (the receptive-field radius of two 3x3 layers) away from the border and "
+        "from the filled region, should pass. The error map shows where the difference lives.",
+    )
+    ctx.check(claim, "cyclic shifts", "conv_zeros", "translation", "failed")
+    ctx.check(
+        claim,
+        "zero-filled shifts, margin 2",
+        "conv_zeros",
+        "translation(cyclic=false)",
+        "passed",
+        margin=2,
+    )
+    ctx.measure(claim, "error map")
+    net = ctx.net("conv_zeros")
+    size = ctx.budget.image
+    x = ctx.backend.asarray(ctx.natural_images(1, 3, size))
+    fx = net(x)
+    zero_fill = spatial(boundary="zeros")
+    shifts = [(1, 0), (0, 1), (-1, 0), (0, -1), (2, -1), (-2, 2)]
+    cyc = np.zeros((size, size))
+    zer = np.zeros((size, size))
+    scale = float(np.abs(ctx.host(fx)).max())
+    xp = ctx.xp
+    for dy, dx in shifts:
+        g = shift(dy, dx)
+        a = net(xp.roll(x, (dy, dx), axis=(-2, -1)))
+        b = xp.roll(fx, (dy, dx), axis=(-2, -1))
+        cyc = np.maximum(cyc, np.abs(ctx.host(a) - ctx.host(b)).max(axis=(0, 1)) / scale)
+        a = net(zero_fill.apply(g, x, ctx.backend))
+        b = zero_fill.apply(g, fx, ctx.backend)
+        zer = np.maximum(zer, np.abs(ctx.host(a) - ctx.host(b)).max(axis=(0, 1)) / scale)
+    rows = np.arange(size)
+    dist = np.minimum.outer(np.minimum(rows, size - 1 - rows), np.minimum(rows, size - 1 - rows))
+    profile = [float(zer[(dist == d)].max()) for d in range(size // 2)]
+    inner = zer[dist >= 2 + 2].max()  # 2 for the layers, 2 for the largest shift
+    claim.conditions.append(
+        ("zero-filled shifts: no error more than 4 entries from the border", bool(inner <= UNCHANGED))
+    )
+    claim.findings.append(
+        f"cyclic shifts: relative error up to {cyc.max():.3g} on {100 * (cyc > UNCHANGED).mean():.0f}% of "
+        "the entries, all along the border, where wrapped-around content meets the padding zeros"
+    )
+    dirty = [d for d, v in enumerate(profile) if v > UNCHANGED]
+    reach = dirty[-1] + 1 if dirty else 0
+    claim.findings.append(
+        f"zero-filled shifts: error up to {max(profile):.3g} within {reach} entries of the border, "
+        f"none above {UNCHANGED:g} further in"
+    )
+    claim.measures = {
+        "shifts": [list(s) for s in shifts],
+        "image": size,
+        "error_by_distance_from_border": profile,
+        "max_error_cyclic": float(cyc.max()),
+    }
+    if ctx.figures:  # matplotlib is there (it is needed for the HTML page only)
+        with _style():
+            from matplotlib.colors import LogNorm
+
+            fig = _figure(9.0, 3.0)
+            axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 1.3]})
+            floor = 1e-8
+            norm = LogNorm(vmin=floor, vmax=max(1.0, float(cyc.max()), float(zer.max())))
+            for ax, data, title in ((axes[0], cyc, "cyclic shifts"), (axes[1], zer, "zero-filled shifts")):
+                im = ax.imshow(np.maximum(data, floor), norm=norm, cmap="magma")
+                ax.set_title(f"{title}: error map", fontsize=9)
+                ax.set_xticks([])
+                ax.set_yticks([])
+            fig.colorbar(im, ax=axes[1], fraction=0.046, pad=0.04, label="relative error")
+            ax = axes[2]
+            ax.semilogy(range(len(profile)), np.maximum(profile, floor), marker="o", markersize=3)
+            ax.axhline(UNCHANGED, color="#c0392b", linestyle="--", linewidth=1, label="float32 tolerance")
+            ax.set_xlabel("distance from the border (entries)")
+            ax.set_ylabel("largest relative error")
+            ax.set_title("zero-filled shifts, by distance", fontsize=9)
+            ax.legend(fontsize=7)
+            fig.subplots_adjust(left=0.02, right=0.98, bottom=0.17, top=0.88, wspace=0.75)
+            claim.figures.append(
+                _plot(
+                    "zero-padding-error-map",
+                    "Largest error of the zero-padded convolution over 6 shifts, per entry: cyclic shifts "
+                    "err along the border, where wrapped-around content meets the padding zeros; "
+                    "zero-filled shifts only within a few entries of the border",
+                    fig,
+                )
+            )
+    return claim
+
+
+# --- claim 3: pooling and stride ----------------------------------------------------------------
+def _shift_changes(ctx: _Context, name: str, x: Any, shifts: list[tuple[int, int]]) -> np.ndarray:
+    """Relative change of the logits, max|f(shift·x) - f(x)| / max|f(x)|, per (shift, image).
+
+    Shifted copies go through the network in batches of about 256 images: one call per
+    batch is fast, and memory stays small whatever the budget."""
+    xp = ctx.xp
+    net = ctx.net(name)
+    n = x.shape[0]
+    base = ctx.host(net(x))
+    per_call = max(1, 256 // n)
+    outs = []
+    for i in range(0, len(shifts), per_call):
+        moved = xp.concat([xp.roll(x, s, axis=(-2, -1)) for s in shifts[i : i + per_call]], axis=0)
+        outs.append(ctx.host(net(moved)))
+    out = np.concatenate(outs).reshape(len(shifts), n, -1)
+    return np.abs(out - base[None]).max(axis=-1) / np.abs(base).max(axis=-1)[None]
+
+
+def claim_pooling(ctx: _Context) -> Claim:
+    claim = Claim(
+        "pooling-stride",
+        "Stride and max-pooling break shift equivariance; blur pooling reduces the break",
+        "A stride-2 layer keeps every second entry, so a shift by one entry changes which entries "
+        "survive (aliasing): a classifier with a strided convolution or a 2x2 max-pool is not "
+        "shift-invariant, only invariant to shifts by multiples of the stride. Blur pooling "
+        "(Zhang 2019) low-passes before sub-sampling, which should make the output change less "
+        "under shifts without making it exact. Checked on small classifiers (conv, ReLU, "
+        "down-sampling, conv, ReLU, global average, linear) with circular padding, so that "
+        "borders play no part; measured as the relative change of the logits under every "
+        "cyclic shift of natural-like (1/f spectrum) images.",
+    )
+    ctx.check(claim, "max-pool, shifts by 1", "cnn_maxpool", "translation", "failed", invariant=True)
+    ctx.check(claim, "max-pool, shifts by 2", "cnn_maxpool", "translation(step=2)", "passed", invariant=True)
+    ctx.check(claim, "strided conv, shifts by 1", "cnn_strided", "translation", "failed", invariant=True)
+    ctx.check(claim, "max-blur-pool, shifts by 1", "cnn_maxblurpool", "translation", None, invariant=True)
+    ctx.measure(claim, "shift consistency")
+    b = ctx.budget
+    x = ctx.backend.asarray(ctx.natural_images(b.batch, 3, b.image))
+    shifts = [(dy, dx) for dy in range(b.shifts) for dx in range(b.shifts)]
+    variants = [
+        ("cnn_no_pooling", "no down-sampling"),
+        ("cnn_maxpool", "max-pool 2x2"),
+        ("cnn_maxblurpool", "max-blur-pool"),
+        ("cnn_strided", "strided conv"),
+        ("cnn_blurstrided", "conv + blur-pool"),
+    ]
+    changes = {name: _shift_changes(ctx, name, x, shifts) for name, _ in variants}
+    stats = {
+        name: {
+            "label": label,
+            "mean_change": float(changes[name].mean()),
+            "max_change": float(changes[name].max()),
+            "unchanged_share": float((changes[name] <= UNCHANGED).mean()),
+            "per_shift_mean": changes[name].mean(axis=1).tolist(),
+        }
+        for name, label in variants
+    }
+    claim.measures = {
+        "shifts": [list(s) for s in shifts],
+        "images": b.batch,
+        "image": b.image,
+        "variants": stats,
+    }
+    for name, label in variants:
+        s = stats[name]
+        claim.findings.append(
+            f"{label}: output unchanged under {100 * s['unchanged_share']:.0f}% of (shift, image) pairs; "
+            f"mean relative change {s['mean_change']:.3g}, largest {s['max_change']:.3g}"
+        )
+    for blurred, plain in (("cnn_maxblurpool", "cnn_maxpool"), ("cnn_blurstrided", "cnn_strided")):
+        claim.conditions.append(
+            (
+                f"{stats[blurred]['label']} changes less than {stats[plain]['label']} on average "
+                f"({stats[blurred]['mean_change']:.3g} < {stats[plain]['mean_change']:.3g})",
+                stats[blurred]["mean_change"] < stats[plain]["mean_change"],
+            )
+        )
+    claim.conditions.append(
+        (
+            "without down-sampling the output is unchanged under every shift",
+            stats["cnn_no_pooling"]["unchanged_share"] == 1.0,
+        )
+    )
+    if ctx.figures:  # matplotlib is there (it is needed for the HTML page only)
+        with _style():
+            fig = _figure(9.0, 3.0)
+            ax1, ax2 = fig.subplots(1, 2)
+            labels = [stats[n]["label"] for n, _ in variants]
+            ypos = np.arange(len(variants))
+            ax1.barh(ypos, [100 * stats[n]["unchanged_share"] for n, _ in variants], color="#2e7d32")
+            ax1.set_yticks(ypos, labels)
+            ax1.invert_yaxis()
+            ax1.set_xlim(0, 100)
+            ax1.set_xlabel("% of (shift, image) pairs with the output unchanged")
+            ax2.barh(ypos, [max(stats[n]["mean_change"], 1e-9) for n, _ in variants], color="#c0392b")
+            ax2.set_xscale("log")
+            ax2.set_yticks(ypos, [""] * len(variants))
+            ax2.invert_yaxis()
+            ax2.set_xlabel("mean relative change of the logits")
+            fig.subplots_adjust(left=0.17, right=0.98, bottom=0.2, wspace=0.08)
+            claim.figures.append(
+                _plot(
+                    "shift-consistency",
+                    f"Shift consistency of five classifiers over {len(shifts)} cyclic shifts of "
+                    f"{b.batch} images: share unchanged and mean relative change",
+                    fig,
+                )
+            )
+            fig = _figure(9.0, 2.6)
+            panels = fig.subplots(1, 4)
+            vmax = max(max(stats[n]["per_shift_mean"]) for n in changes)
+            for ax, (name, label) in zip(panels, variants[1:]):
+                grid = np.asarray(stats[name]["per_shift_mean"]).reshape(b.shifts, b.shifts)
+                im = ax.imshow(grid, vmin=0, vmax=vmax, cmap="viridis")
+                ax.set_title(label, fontsize=8)
+                ax.set_xlabel("shift dx")
+            panels[0].set_ylabel("shift dy")
+            fig.colorbar(im, ax=list(panels), shrink=0.85, label="mean relative change")
+            claim.figures.append(
+                _plot(
+                    "shift-heatmaps",
+                    "Mean relative change of the logits per shift (dy, dx): zero at multiples of the "
+                    "stride, smaller in between with blur pooling",
+                    fig,
+                )
+            )
+    return claim
+
+
+# --- claims 4 and 5: rotations and scalings ----------------------------------------------------
+def claim_standard_rotations(ctx: _Context) -> Claim:
+    claim = Claim(
+        "cnn-rotations-scalings",
+        "A standard CNN is not invariant to rotations or scalings",
+        "Convolution shares filters over positions, not over orientations or sizes: a filter "
+        "that responds to a vertical edge does not respond to a horizontal one. A standard CNN "
+        "(two 3x3 convolutions, global average, linear) should therefore change its output "
+        "under quarter turns (exact, no interpolation), under rotations by any angle and under "
+        "scalings, by much more than interpolation alone explains. The claim predicts every "
+        "check fails.",
+    )
+    ctx.check(claim, "quarter turns", "cnn_standard", "c4", "failed", invariant=True)
+    so2 = ctx.check(claim, "any angle", "cnn_standard", "so2", "failed", invariant=True, interpolated=True)
+    sc = ctx.check(claim, "scalings", "cnn_standard", "scaling", "failed", invariant=True, interpolated=True)
+    for label, r in (("rotations", so2), ("scalings", sc)):
+        info = r.extra.get("interpolation_floor", {})
+        if info:
+            claim.findings.append(
+                f"{label}: worst {info.get('element')} changes the output by "
+                f"{info.get('error', 0):.3g} (relative RMS), {info.get('ratio', 0):.1f}x the "
+                f"interpolation floor {info.get('floor', 0):.3g}"
+            )
+    return claim
+
+
+def claim_p4(ctx: _Context, standard: Claim | None) -> Claim:
+    claim = Claim(
+        "p4-cnn",
+        "A p4 group CNN is exactly invariant to quarter turns and approximately to other angles",
+        "A p4 group convolution shares each filter over its four quarter turns, so quarter "
+        "turns of the input permute orientation channels and pooling over orientations and "
+        "positions removes them exactly. Other angles are not in the group: the error should "
+        "vanish at 0, 90, 180 and 270 degrees and grow between them, staying below a standard "
+        "CNN's of the same size. The curve is measured on one smooth input masked to a disk, "
+        "against the interpolation floor (what resampling alone costs).",
+    )
+    ctx.check(claim, "quarter turns", "cnn_p4", "c4", "passed", invariant=True)
+    p4_so2 = ctx.check(claim, "any angle", "cnn_p4", "so2", None, invariant=True, interpolated=True)
+    ctx.measure(claim, "error-vs-angle curves")
+    from .interpolation import smooth_disk
+    from .metrics import error_curve
+
+    size = max(ctx.budget.sizes[0], min(ctx.budget.image, 32))
+    x = smooth_disk(np.random.default_rng(ctx.seed), (2, 3, size, size)).astype(np.float32)
+    curves = {}
+    for name in ("cnn_standard", "cnn_p4"):
+        curves[name] = error_curve(
+            ctx.net(name), "so2", ctx.backend.asarray(x), invariant=True, batched=True, backend=ctx.backend
+        )
+    p4c, stc = curves["cnn_p4"], curves["cnn_standard"]
+    angles = np.asarray(p4c["values"], dtype=float)
+    p4e = np.asarray(p4c["errors"], dtype=float)
+    ste = np.asarray(stc["errors"], dtype=float)
+    quarter = np.isclose(np.mod(angles, 90.0), 0.0)
+    p4_floor = np.asarray(p4c["floor"], dtype=float)
+    kappa = float(p4c.get("kappa", 4.0))
+    claim.conditions.append(
+        (
+            f"error at 0/90/180/270 degrees within float32 rounding (largest {p4e[quarter].max():.2g})",
+            bool(p4e[quarter].max() <= UNCHANGED),
+        )
+    )
+    claim.conditions.append(
+        (
+            f"largest error between quarter turns below the standard CNN's "
+            f"({p4e.max():.3g} < {ste.max():.3g})",
+            bool(p4e.max() < ste.max()),
+        )
+    )
+    i45 = int(np.argmin(np.abs(angles - 45.0)))
+    ratio = p4e[i45] / p4_floor[i45] if p4_floor[i45] > 0 else math.inf
+    claim.findings.append(
+        f"at {angles[i45]:.0f} degrees the p4 CNN's output changes by {p4e[i45]:.3g} (relative RMS), "
+        f"{ratio:.1f}x the interpolation floor: approximate, not exact; the standard CNN's by "
+        f"{ste[i45]:.3g}"
+    )
+    worst_std = int(np.argmax(ste))
+    claim.findings.append(
+        f"the p4 CNN's error repeats every 90 degrees and never exceeds {p4e.max():.3g}; the "
+        f"standard CNN's reaches {ste[worst_std]:.3g} (at {angles[worst_std]:.0f} degrees)"
+    )
+    info = p4_so2.extra.get("interpolation_floor", {})
+    if info:
+        claim.findings.append(
+            f"the check under so2 (any angle) says {p4_so2.verdict}: worst {info.get('element')} at "
+            f"{info.get('ratio', 0):.1f}x the floor (allowed {kappa:g}x)"
+        )
+    claim.measures = {
+        "angles": angles.tolist(),
+        "p4_errors": p4e.tolist(),
+        "standard_errors": ste.tolist(),
+        "floor": p4_floor.tolist(),
+        "standard_floor": list(map(float, stc["floor"])),
+        "kappa": kappa,
+        "input": f"smooth-disk float32[2, 3, {size}, {size}] seed={ctx.seed}",
+    }
+    if standard is not None:
+        standard.measures.setdefault("angle_curve", {"angles": angles.tolist(), "errors": ste.tolist()})
+    if ctx.figures:  # matplotlib is there (it is needed for the HTML page only)
+        with _style():
+            fig = _figure(8.0, 3.2)
+            ax = fig.add_subplot()
+            tiny = 1e-9
+            ax.semilogy(angles, np.maximum(ste, tiny), marker="o", markersize=3, label="standard CNN")
+            ax.semilogy(angles, np.maximum(p4e, tiny), marker="s", markersize=3, label="p4 group CNN")
+            ax.semilogy(
+                angles, np.maximum(p4_floor, tiny), color="grey", linewidth=1, label="interpolation floor"
+            )
+            ax.semilogy(
+                angles,
+                np.maximum(kappa * p4_floor, tiny),
+                color="grey",
+                linestyle=":",
+                linewidth=1,
+                label=f"{kappa:g}x floor (pass limit)",
+            )
+            for q in (90, 180, 270):
+                ax.axvline(q, color="#999", linewidth=0.6)
+            ax.set_xticks(range(0, 361, 45))
+            ax.set_xlabel("rotation angle (degrees)")
+            ax.set_ylabel("relative RMS change of the output")
+            ax.set_ylim(bottom=1e-9)
+            ax.grid(True, alpha=0.3)
+            ax.legend(fontsize=7, loc="lower right")
+            fig.subplots_adjust(left=0.1, right=0.98, bottom=0.15, top=0.95)
+            claim.figures.append(
+                _plot(
+                    "error-vs-angle",
+                    "Error vs rotation angle on the same input: the p4 CNN is exact at quarter turns "
+                    "and approximate between them; the standard CNN errs at every angle",
+                    fig,
+                )
+            )
+    return claim
+
+
+# --- claim 6: weight sharing -------------------------------------------------------------------
+def _conv_matrix(ctx: _Context, layer: nn.Module, size: int) -> np.ndarray:
+    """The dense matrix of a 1→1-channel layer on size×size images, column j = layer(e_j)."""
+    xp = ctx.xp
+    eye = xp.reshape(xp.eye(size * size, dtype=xp.float32), (size * size, 1, size, size))
+    zero = ctx.host(layer(xp.zeros((1, 1, size, size), dtype=xp.float32))).reshape(-1)
+    cols = ctx.host(layer(eye)).reshape(size * size, -1) - zero[None]  # drop the bias
+    return cols.T
+
+
+def claim_weight_sharing(ctx: _Context) -> Claim:
+    claim = Claim(
+        "weight-sharing",
+        "Weight sharing: a CNN needs far fewer parameters than a dense network of the same sizes",
+        "A convolution is a dense layer whose weight matrix repeats one small filter along its "
+        "diagonals (a block-circulant matrix with circular padding); that sharing is also what "
+        "makes it commute with shifts. Compared on 28x28 one-channel images (MNIST-sized): a "
+        "small CNN (conv 8, max-pool, conv 16, max-pool, linear to 10 classes) against the dense "
+        "network with the same input and output size at every layer. The dense layer is also "
+        "checked for shift equivariance, which it has no reason to have.",
+    )
+    ctx.check(
+        claim,
+        "conv layer, cyclic shifts",
+        "conv_layer_28",
+        "translation",
+        "passed",
+        input_shape=(2, 1, 28, 28),
+    )
+    ctx.check(
+        claim,
+        "dense layer, cyclic shifts",
+        "dense_layer_28",
+        "translation",
+        "failed",
+        input_shape=(2, 1, 28, 28),
+    )
+    ctx.measure(claim, "parameter counts and memory")
+    cnn, dense = ctx.net("cnn_mnist"), ctx.net("dense_mnist")
+    x = ctx.backend.asarray(ctx.natural_images(4, 1, 28))
+    same_shape = tuple(cnn(x).shape) == tuple(dense(x).shape)
+
+    def layers(net: nn.Module) -> list[tuple[str, int]]:
+        out = []
+        for name, child in net.children():
+            count = child.num_parameters()
+            if count:
+                out.append((f"{name}: {type(child).__name__}", count))
+        return out
+
+    batch = 64
+    activations = 4 * batch * (28 * 28 + 8 * 28 * 28 + 8 * 14 * 14 + 16 * 14 * 14 + 16 * 7 * 7 + 10)
+    rows = {}
+    for name, net in (("cnn", cnn), ("dense", dense)):
+        params = net.num_parameters()
+        nbytes = sum(int(np.prod(p.shape)) * p.dtype.itemsize for p in net.parameters())
+        rows[name] = {
+            "parameters": params,
+            "parameter_bytes": nbytes,
+            "training_bytes": 4 * nbytes,  # weights, gradients, Adam's two moments
+            "activation_bytes_batch64": activations,
+            "layers": layers(net),
+        }
+    ratio = rows["dense"]["parameters"] / rows["cnn"]["parameters"]
+    claim.conditions.append(("both networks map (N, 1, 28, 28) to (N, 10)", same_shape))
+    claim.conditions.append((f"the dense network needs over 100x the parameters ({ratio:.0f}x)", ratio > 100))
+    cnn_row, dense_row = rows["cnn"], rows["dense"]
+    claim.findings.append(
+        f"CNN: {cnn_row['parameters']:,} parameters ({_bytes(cnn_row['parameter_bytes'])} in "
+        f"float32, {_bytes(cnn_row['training_bytes'])} to train with Adam); dense: "
+        f"{dense_row['parameters']:,} ({_bytes(dense_row['parameter_bytes'])}, "
+        f"{_bytes(dense_row['training_bytes'])} to train): {ratio:.0f}x more"
+    )
+    claim.findings.append(
+        f"activations are the same for both: {_bytes(activations)} for a batch of {batch} in float32"
+    )
+    layer = ctx.net("conv_layer_28")
+    assert isinstance(layer, nn.Conv2d)
+    m = _conv_matrix(ctx, layer, 28)
+    w = ctx.host(layer.weight).reshape(-1)
+    distinct = np.unique(np.round(m[np.abs(m) > 0], 6)).size
+    conv_out = ctx.host(layer(x)).reshape(4, -1) - ctx.host(layer.bias)[0]
+    as_dense = ctx.host(x).reshape(4, -1) @ m.T
+    agree = float(np.abs(conv_out - as_dense).max())
+    claim.conditions.append(
+        (
+            f"the conv layer equals a 784x784 dense matrix with only {distinct} distinct non-zero "
+            f"values (its {w.size} filter taps); largest difference {agree:.2g}",
+            distinct <= w.size and agree < 1e-4,
+        )
+    )
+    claim.measures = {"networks": rows, "ratio": ratio, "conv_matrix_distinct_values": distinct}
+    if ctx.figures:  # matplotlib is there (it is needed for the HTML page only)
+        with _style():
+            fig = _figure(9.0, 3.2)
+            ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.4, 1]})
+            names = ["CNN", "dense"]
+            values = [rows["cnn"]["parameter_bytes"], rows["dense"]["parameter_bytes"]]
+            train = [rows["cnn"]["training_bytes"], rows["dense"]["training_bytes"]]
+            ypos = np.arange(2)
+            ax1.barh(ypos - 0.2, values, height=0.4, label="parameters (float32)", color="#1f77b4")
+            ax1.barh(ypos + 0.2, train, height=0.4, label="training with Adam (x4)", color="#ff7f0e")
+            ax1.axvline(activations, color="grey", linestyle="--", linewidth=1, label="activations, batch 64")
+            ax1.set_xscale("log")
+            ax1.set_xlim(1e3, 1e10)
+            ax1.set_yticks(
+                ypos, [f"{n}\n{rows[k]['parameters']:,} params" for n, k in zip(names, ("cnn", "dense"))]
+            )
+            ax1.invert_yaxis()
+            ax1.set_xlabel("bytes")
+            ax1.legend(fontsize=7, loc="upper right")
+            zoom = 3 * 28
+            ax2.imshow(m[:zoom, :zoom], cmap="coolwarm", vmin=-np.abs(w).max(), vmax=np.abs(w).max())
+            ax2.set_title(f"the conv layer as a dense matrix (first {zoom} rows/cols)", fontsize=8)
+            ax2.set_xticks([])
+            ax2.set_yticks([])
+            fig.subplots_adjust(left=0.16, right=0.98, bottom=0.17, wspace=0.15)
+            claim.figures.append(
+                _plot(
+                    "weight-sharing",
+                    "Memory of the CNN and the dense network on 28x28 images, and the conv layer "
+                    "written as a dense matrix: one 3x3 filter repeated along its diagonals",
+                    fig,
+                )
+            )
+    return claim
+
+
+def _bytes(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} GB"
+
+
+# --- running and writing ------------------------------------------------------------------------
+#: The claims in the order they run: id -> (builder, progress units: its checks + 1).
+CLAIMS: dict[str, tuple[Callable[[_Context, list[Claim]], Claim], int]] = {
+    "conv-circular": (lambda ctx, done: claim_circular(ctx), 2),
+    "conv-zero-padding": (lambda ctx, done: claim_zero_padding(ctx), 3),
+    "pooling-stride": (lambda ctx, done: claim_pooling(ctx), 5),
+    "cnn-rotations-scalings": (lambda ctx, done: claim_standard_rotations(ctx), 4),
+    "p4-cnn": (
+        lambda ctx, done: claim_p4(ctx, next((c for c in done if c.id == "cnn-rotations-scalings"), None)),
+        3,
+    ),
+    "weight-sharing": (lambda ctx, done: claim_weight_sharing(ctx), 3),
+}
+
+
+def report_paths(report: str | Path | None) -> tuple[Path, Path]:
+    """(HTML, JSON) paths for ``--report``: a .html or .json path (the other beside it) or a
+    folder (``demo.html`` and ``demo.json`` in it); None means :data:`DEFAULT_REPORT`."""
+    path = Path(report) if report is not None else DEFAULT_REPORT
+    suffix = path.suffix.lower()
+    if suffix == ".html":
+        return path, path.with_suffix(".json")
+    if suffix == ".json":
+        return path.with_suffix(".html"), path
+    if suffix:
+        raise ValueError(f"--report takes a .html or .json path or a folder, got {str(path)!r}")
+    return path / "demo.html", path / "demo.json"
+
+
+def run_demo(
+    *,
+    mode: str = "default",
+    seed: int = 0,
+    backend: str | Backend | None = None,
+    report: str | Path | None = None,
+    write: bool = True,
+    out: IO[str] | None = None,
+    progress: bool | None = None,
+    command: str = "equicheck demo",
+    only: Sequence[str] | None = None,
+) -> DemoRun:
+    """Check every claim (or those whose ids are in ``only``, see :data:`CLAIMS`), print a
+    line per claim to ``out`` and write the report (HTML and JSON) unless ``write`` is False.
+    Raises BackendUnavailableError for an unusable backend and ValueError for a bad mode,
+    claim id or report path, before any work."""
+    if mode not in BUDGETS:
+        raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(BUDGETS)}")
+    unknown = sorted(set(only or ()) - set(CLAIMS))
+    if unknown:
+        raise ValueError(f"unknown claim {', '.join(unknown)}; the claims are: {', '.join(CLAIMS)}")
+    chosen = [cid for cid in CLAIMS if only is None or cid in only]
+    out = out if out is not None else sys.stdout
+    html_path, json_path = report_paths(report)
+    be = get_backend(backend)
+    budget = BUDGETS[mode]
+    start = time.perf_counter()
+    replay_dir = html_path.parent / "counterexamples" if write else None
+    claims: list[Claim] = []
+    print(
+        f"equicheck demo ({budget.name}, seed {seed}, backend {be.name} on {be.device}): "
+        "checking what people say about CNNs",
+        file=out,
+        flush=True,
+    )
+    steps = sum(CLAIMS[cid][1] for cid in chosen) + (2 if write else 0)
+    with Progress(steps, "demo", enabled=progress) as bar:
+        ctx = _Context(budget, seed, be, bar, replay_dir)
+        for cid in chosen:
+            t0 = time.perf_counter()
+            claim = CLAIMS[cid][0](ctx, claims)
+            claim.elapsed = time.perf_counter() - t0
+            claims.append(claim)
+            bar.advance()  # the measurement step of the claim (or a spare one)
+            bar.close()
+            _print_claim(claim, out)
+        run = DemoRun(claims, budget, seed, be.name, be.device, time.perf_counter() - start)
+        if write:
+            bar.set_note("writing the report")
+            _write(run, html_path, json_path, bar, command)
+    run.elapsed = time.perf_counter() - start
+    held = sum(c.holds for c in claims)
+    print(
+        f"{len(claims)} claim{'s' if len(claims) != 1 else ''}: {held} hold{'s' if held == 1 else ''}, "
+        f"{len(claims) - held} do{'es' if len(claims) - held == 1 else ''} not hold "
+        f"({len(run.results)} checks, {run.elapsed:.1f}s)",
+        file=out,
+    )
+    if run.html is not None:
+        print(f"report: {run.html} (open it in a browser)", file=out)
+    for path in run.written:
+        if path != run.html:
+            print(f"data:   {path}", file=out)
+    if run.note:
+        print(run.note, file=out)
+    out.flush()
+    return run
+
+
+def _print_claim(claim: Claim, out: IO[str]) -> None:
+    mark = "HOLDS        " if claim.holds else "DOES NOT HOLD"
+    print(f"{mark} {claim.title} ({claim.elapsed:.1f}s)", file=out)
+    for c in claim.checks:
+        r = c.result
+        print(
+            f"    {c.label}: {c.describe()}; max error {r.max_error:.3g} (tolerance {r.tolerance:.3g})",
+            file=out,
+        )
+        if not c.as_claimed and r.counterexample is not None:
+            ce = r.counterexample
+            print(f"      counterexample: {ce.element} on {ce.input}", file=out)
+    for text, ok in claim.conditions:
+        print(f"    {'ok ' if ok else 'NOT'} {text}", file=out)
+    for text in claim.findings:
+        print(f"    - {text}", file=out)
+    out.flush()
+
+
+def _write(run: DemoRun, html_path: Path, json_path: Path, bar: Progress, command: str) -> None:
+    """The JSON report (every check, with its claim) and the HTML page (claims first)."""
+    from .report import Report, ReportError, capture, write_reports
+
+    for claim in run.claims:
+        info = {k: v for k, v in claim.to_dict().items() if k not in ("measures", "findings")}
+        for i, c in enumerate(claim.checks):
+            c.result.extra["claim"] = dict(info, expect=c.expect, label=c.label)
+            if i == 0:
+                c.result.extra["claim"]["findings"] = list(claim.findings)
+                c.result.extra["claim"]["measures"] = claim.measures
+    env = capture(
+        command=command,
+        demo={"mode": run.budget.name, "seed": run.seed, "claims": len(run.claims)},
+        backend={"name": run.backend, "device": run.device},
+    )
+    report = Report.of(run.results, env, title="equicheck demo: what CNNs are equivariant to")
+    run.written.extend(write_reports(report, [json_path]))
+    bar.advance()
+    try:
+        from .report.html import require
+
+        require()
+    except ReportError as exc:
+        run.note = f"no HTML report: {exc}"
+        return
+    from .demo_page import render_page
+    from .report.atomic import atomic_write_text
+
+    atomic_write_text(html_path, render_page(run, report, command))
+    run.html = html_path
+    run.written.insert(0, html_path)
+    bar.advance()
