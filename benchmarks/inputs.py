@@ -52,9 +52,8 @@ def main() -> None:
         engine = per_example(st.just(np.zeros(shape, np.float32)), args.examples)
         base = per_example(arrays(np.float32, shape, elements=st.floats(-1e3, 1e3, width=32)), args.examples)
         base_net = max(base - engine, 1e-9)
-        print(
-            f"{str(shape):>18} {'hypothesis arrays()':>22} {base:11.2f} {base_net:8.2f} {1.0:7.2f} {1.0:10.2f}"
-        )
+        label = "hypothesis arrays()"
+        print(f"{str(shape):>18} {label:>22} {base:11.2f} {base_net:8.2f} {1.0:7.2f} {1.0:10.2f}")
         for fam in FAMILIES:
             t = per_example(eq_arrays(shape, ("float32",), (fam,)), args.examples)
             net = max(t - engine, 0.0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from . import actions, backends, groups, strategies
 from .assertions import assert_equivariant, assert_invariant
 from .backends import Backend, get_backend, use_backend
-from .check import check_equivariance, load_counterexample, recording, replay
+from .check import check_equivariance, recording
 from .errors import (
     BackendUnavailableError,
     EquicheckError,
@@ -20,6 +20,7 @@ from .errors import (
 )
 from .lie import lie_derivative, lie_derivatives
 from .metrics import error_curve, prediction_consistency
+from .replay import load_counterexample, replay
 from .result import CheckResult, Counterexample, ElementError
 
 __version__ = "0.1.0"

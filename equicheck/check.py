@@ -9,8 +9,6 @@ saved for a one-line replay.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import os
 import time
@@ -34,11 +32,12 @@ from .actions import Action
 from .backends import Backend, get_backend
 from .errors import EquicheckError, ShapeError
 from .groups import Element, Group
+from .replay import save_counterexample
 from .result import CheckResult, Counterexample, ElementError
 from .strategies import ArraySpec, array_specs, grid_sizes, make_array
 from .tolerance import default_tolerance, dtype_name, input_scale, sample_errors
 
-__all__ = ["DEFAULT_SETTINGS", "check_equivariance", "load_counterexample", "recording", "replay"]
+__all__ = ["DEFAULT_SETTINGS", "check_equivariance", "recording"]
 
 #: Hypothesis phases equicheck runs: no "explain" (it reads source code to print notes that
 #: equicheck never prints, and costs seconds per failing check).
@@ -783,14 +782,14 @@ def _mismatch_details(
             a,
             b,
             mask,
-            plan_out_action_for(plan, key, a),
+            _out_action_for(plan, key, a),
             next(iter(plan.in_actions.values())),
         ),
     }
     return details
 
 
-def plan_out_action_for(plan: _Plan, key: Key, a: Any) -> Action | None:
+def _out_action_for(plan: _Plan, key: Key, a: Any) -> Action | None:
     spec = plan.out_action
     if plan.invariant:
         return actions_mod.trivial()
@@ -1327,10 +1326,9 @@ def _out_names(plan: _Plan) -> list[str]:
 
 
 def _save_case(plan: _Plan, case: Case, details: dict[str, Any], seed: int | None) -> Path | None:
-    """Write the failing input and what is needed to re-check it, atomically, to an .npz."""
+    """Save the failing input with what is needed to re-check it (see equicheck.replay)."""
     if plan.replay_dir is None:
         return None
-    arrays = {f"arg_{k}": plan.backend.to_host(v) for k, v in case.items()}
     meta = {
         "function": plan.name,
         "group": plan.group.name,
@@ -1344,20 +1342,9 @@ def _save_case(plan: _Plan, case: Case, details: dict[str, Any], seed: int | Non
         "seed": seed,
         "input": details.get("input"),
     }
-    digest = hashlib.sha1(json.dumps(meta, sort_keys=True, default=str).encode())
-    for v in arrays.values():
-        digest.update(np.ascontiguousarray(v).tobytes())
-    stem = f"{plan.name.rsplit('.', 1)[-1]}-{plan.group.name}-{digest.hexdigest()[:10]}"
-    stem = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in stem)
-    try:
-        plan.replay_dir.mkdir(parents=True, exist_ok=True)
-        path = plan.replay_dir / f"{stem}.npz"
-        tmp = plan.replay_dir / f".{stem}.{os.getpid()}.tmp.npz"
-        np.savez(tmp, __meta__=np.asarray(json.dumps(meta)), **arrays)
-        os.replace(tmp, path)
-    except OSError:
-        return None
-    return path
+    arrays = {f"arg_{k}": plan.backend.to_host(v) for k, v in case.items()}
+    stem = f"{plan.name.rsplit('.', 1)[-1]}-{plan.group.name}"
+    return save_counterexample(plan.replay_dir, stem, arrays, meta)
 
 
 def _action_name(action: Action) -> str | None:
@@ -1379,50 +1366,3 @@ def _out_names_or_none(plan: _Plan) -> Any:
     if isinstance(spec, (tuple, list)):
         return [_action_name(actions_mod.from_name(v)) for v in spec]
     return _action_name(actions_mod.from_name(spec))
-
-
-def load_counterexample(path: str | os.PathLike[str]) -> tuple[Any, dict[str, Any]]:
-    """The saved input (an array, tuple or dict, as f takes it) and the check's metadata."""
-    with np.load(path, allow_pickle=False) as data:
-        meta = json.loads(str(data["__meta__"]))
-        raw = {name[4:]: np.array(data[name]) for name in data.files if name.startswith("arg_")}
-    case: dict[Key, Any] = {int(k) if k.isdigit() else k: v for k, v in raw.items()}
-    if all(isinstance(k, int) for k in case):
-        ordered = tuple(case[k] for k in sorted(case))  # type: ignore[type-var]
-        value: Any = ordered[0] if len(ordered) == 1 else ordered
-    else:
-        value = {str(k): v for k, v in case.items()}
-    return value, meta
-
-
-def replay(path: str | os.PathLike[str], f: Callable[..., Any], **overrides: Any) -> CheckResult:
-    """Re-check ``f`` on a saved counterexample with the element that failed.
-
-    Keywords override what was saved (e.g. ``in_action=`` for a user matrix action, or
-    ``elements=None`` to check every element again).
-    """
-    value, meta = load_counterexample(path)
-    in_action: Any = meta["in_action"]
-    if list(in_action) == ["0"]:
-        in_action = in_action["0"]
-    elif all(k.isdigit() for k in in_action):
-        in_action = tuple(in_action[k] for k in sorted(in_action, key=int))
-    invariant = meta["out_action"] == "invariant"
-    kwargs: dict[str, Any] = {
-        "in_action": in_action,
-        "out_action": None if invariant else meta["out_action"],
-        "invariant": invariant,
-        "inputs": value,
-        "elements": [meta["element"]] if meta.get("element") else None,
-        "batched": meta["batched"],
-        "margin": meta["margin"],
-        "rtol": meta["rtol"],
-        "atol": meta["atol"],
-        "replay_dir": None,
-    }
-    kwargs.update(overrides)
-    if kwargs["in_action"] is None or (
-        isinstance(kwargs["in_action"], dict) and None in kwargs["in_action"].values()
-    ):
-        raise EquicheckError("this counterexample used an action that has no name; pass in_action=")
-    return check_equivariance(f, meta["group"], **kwargs)
