@@ -1123,6 +1123,8 @@ def _drawn_examples(
         channels[k] = fiber.prepare(group).channels() if fiber is not None else None
     _validate_families = array_specs((1,), dtypes, families)  # noqa: F841 - validates arguments now
 
+    spec_strategies: dict[tuple[int, ...], st.SearchStrategy[ArraySpec]] = {}
+
     @st.composite
     def example(draw: Any) -> tuple[Case, list[Element], str]:
         grid = draw(grid_strategy)
@@ -1130,7 +1132,9 @@ def _drawn_examples(
         specs: dict[Key, ArraySpec] = {}
         for k, shape in shapes.items():
             full = _fill_shape(shape, plan.in_actions[k], concrete_grid, channels[k])
-            specs[k] = draw(array_specs(full, dtypes, families))
+            if full not in spec_strategies:  # built once per shape: building costs ~1 ms
+                spec_strategies[full] = array_specs(full, dtypes, families)
+            specs[k] = draw(spec_strategies[full])
         case = {k: plan.backend.asarray(make_array(s)) for k, s in specs.items()}
         real_grid = _grid_of(plan, case)
         if real_grid is not None:
