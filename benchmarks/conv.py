@@ -1,0 +1,194 @@
+"""Benchmark equicheck.nn.conv2d (float32) against PyTorch's CPU conv2d and the BLAS matmul rate.
+
+Run:  python benchmarks/conv.py            (add --markdown for a table to paste in docs/nn.md)
+
+Every shape is timed as the best of several rounds; equicheck and PyTorch alternate
+between rounds (with a short pause, so neither runs against the other's spinning idle
+threads) and both see the same machine state. Other load on the machine only lowers the
+numbers. Padding is k // 2 ('same'), stride 1. The PyTorch columns are left blank (not
+failed) when torch is not importable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from equicheck.nn import choose_algorithm, conv2d  # noqa: E402
+
+#: N, C, H, W, O, k
+SHAPES = [
+    (8, 3, 32, 32, 16, 3),
+    (8, 32, 32, 32, 32, 3),
+    (16, 64, 28, 28, 64, 3),
+    (4, 16, 64, 64, 16, 5),
+    (2, 8, 128, 128, 8, 11),
+]
+
+
+def best_time(fn: Callable[[], Any], min_time: float = 0.05, min_calls: int = 3) -> float:
+    """Best wall time of one call, over enough calls to fill ``min_time`` seconds."""
+    fn()
+    best = float("inf")
+    calls = 0
+    start = time.perf_counter()
+    while calls < min_calls or time.perf_counter() - start < min_time:
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+        calls += 1
+    return best
+
+
+def matmul_rate(size: int = 2048, rounds: int = 3) -> float:
+    """The machine's float32 matrix-product rate (GFLOP/s) through NumPy's BLAS."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((size, size), dtype=np.float32)
+    b = rng.standard_normal((size, size), dtype=np.float32)
+    out = np.empty((size, size), dtype=np.float32)
+    t = min(best_time(lambda: np.matmul(a, b, out=out), 0.3) for _ in range(rounds))
+    return 2.0 * size**3 / t / 1e9
+
+
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def environment(torch: Any) -> list[str]:
+    lines = [
+        f"cpu: {cpu_name()}, {os.cpu_count()} logical cores",
+        f"python {platform.python_version()}, numpy {np.__version__}",
+    ]
+    try:
+        import scipy
+
+        lines[-1] += f", scipy {scipy.__version__}"
+    except ImportError:  # pragma: no cover
+        pass
+    if torch is not None:
+        lines[-1] += f", torch {torch.__version__} ({torch.get_num_threads()} threads)"
+    else:
+        lines[-1] += ", torch not used (not installed, or --no-torch): PyTorch columns skipped"
+    names = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS")
+    env = {k: os.environ[k] for k in names if k in os.environ}
+    lines.append(f"environment: {env or 'no BLAS/OpenMP overrides'}")
+    try:
+        blas = np.__config__.CONFIG["Build Dependencies"]["blas"]
+        lines.append(f"numpy BLAS: {blas.get('name')} {blas.get('version')}")
+    except (AttributeError, KeyError, TypeError):  # pragma: no cover - other numpy builds
+        pass
+    try:
+        from threadpoolctl import threadpool_info
+
+        for pool in threadpool_info():
+            lines.append(
+                f"threadpool: {pool.get('internal_api')} {pool.get('version')} "
+                f"{pool.get('architecture', '')} threads={pool.get('num_threads')} "
+                f"({os.path.basename(pool['filepath'])})"
+            )
+    except ImportError:
+        pass
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (best is kept)")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
+    args = parser.parse_args(argv)
+
+    torch: Any = None
+    if not args.no_torch:
+        try:
+            import torch as torch_module
+
+            torch = torch_module
+        except ImportError:
+            torch = None
+
+    for line in environment(torch):
+        print("#", line)
+    rate = matmul_rate()
+    print(f"# float32 matmul (2048^3) rate: {rate:.1f} GFLOP/s")
+
+    header = [
+        "N,C,H,W,O,k",
+        "algorithm",
+        "equicheck ms",
+        "GFLOP/s",
+        "x matmul",
+        "torch ms",
+        "torch GFLOP/s",
+        "x torch",
+    ]
+    rows = []
+    rng = np.random.default_rng(0)
+    for n, c, h, w, o, k in SHAPES:
+        x = rng.standard_normal((n, c, h, w), dtype=np.float32)
+        weight = rng.standard_normal((o, c, k, k), dtype=np.float32)
+        pad = k // 2
+        flops = 2.0 * n * o * c * k * k * h * w
+        ours_fn = lambda x=x, weight=weight, pad=pad: conv2d(x, weight, padding=pad)  # noqa: E731
+        assert ours_fn().dtype == np.float32
+        torch_fn = None
+        if torch is not None:
+            tx, tw = torch.from_numpy(x), torch.from_numpy(weight)
+            torch_fn = lambda tx=tx, tw=tw, pad=pad: torch.nn.functional.conv2d(tx, tw, padding=pad)  # noqa: E731
+            ref = torch_fn().numpy()
+            err = float(np.abs(ours_fn() - ref).max() / np.abs(ref).max())
+            assert err < 1e-4, f"results differ from PyTorch by {err:.2e} on {(n, c, h, w, o, k)}"
+        ours = theirs = float("inf")
+        for _ in range(args.rounds):
+            # A pause before each block lets the other library's idle threads stop spinning
+            # (OpenBLAS and OpenMP workers busy-wait after a call and would steal the cores).
+            time.sleep(0.05)
+            ours = min(ours, best_time(ours_fn))
+            if torch_fn is not None:
+                time.sleep(0.05)
+                theirs = min(theirs, best_time(torch_fn))
+        algo = choose_algorithm(x.shape, weight.shape, (1, 1), (pad, pad, pad, pad))
+        gf = flops / ours / 1e9
+        row = [
+            ",".join(map(str, (n, c, h, w, o, k))),
+            algo,
+            f"{ours * 1e3:.3f}",
+            f"{gf:.1f}",
+            f"{gf / rate:.2f}",
+        ]
+        if torch_fn is not None:
+            row += [f"{theirs * 1e3:.3f}", f"{flops / theirs / 1e9:.1f}", f"{theirs / ours:.2f}"]
+        else:
+            row += ["-", "-", "-"]
+        rows.append(row)
+
+    if args.markdown:
+        print("| " + " | ".join(header) + " |")
+        print("|" + "|".join("---" for _ in header) + "|")
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+    else:
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+        for row in [header, *rows]:
+            print("  ".join(cell.rjust(width) for cell, width in zip(row, widths)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
