@@ -18,29 +18,14 @@ if TYPE_CHECKING:
     from .demo import DemoRun
     from .report import Report
 
+from .report.template import HEAD, STYLE
+
 __all__ = ["PAGE", "render_page"]
 
-PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="equicheck {{ version }}">
-<title>{{ title }}</title>
-<style>
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto;
-       max-width: 1200px; padding: 0 1.5em 3em; color: #222; }
-code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 12.5px; }
-pre { background: #f6f8fa; padding: .7em; overflow-x: auto; white-space: pre-wrap; }
-table { border-collapse: collapse; width: 100%; margin: .5em 0 1.2em; }
-th, td { border-bottom: 1px solid #ddd; padding: .3em .5em; text-align: left; vertical-align: top; }
-th { background: #f0f0f0; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+PAGE = HEAD + STYLE + """table { border-collapse: collapse; width: 100%; margin: .5em 0 1.2em; }
 .badge { display: inline-block; padding: 0 .5em; border-radius: 3px; font-weight: 600; font-size: 12px;
          text-transform: uppercase; color: #fff; background: #2e7d32; white-space: nowrap; }
 .no .badge, .verdict-failed .badge, .verdict-error .badge { background: #c0392b; }
-.verdict-inconclusive .badge { background: #b7950b; }
 .verdict-failed.as-claimed .badge { background: #6d4c41; }
 article.claim { border: 1px solid #ddd; border-left: 6px solid #2e7d32; padding: .2em 1em 1em;
                 margin: 1.5em 0; border-radius: 4px; }
@@ -49,15 +34,9 @@ ul.conditions { list-style: none; padding-left: 0; }
 ul.conditions li::before { content: "\\2714  "; color: #2e7d32; }
 ul.conditions li.unmet::before { content: "\\2718  "; color: #c0392b; }
 .figures { display: flex; flex-wrap: wrap; gap: 1em; margin: .5em 0; }
-figure { margin: 0; max-width: 100%; }
-figure img { max-width: 100%; height: auto; display: block; }
 figcaption { font-size: 12px; color: #555; max-width: 60em; }
 details.check { border-top: 1px solid #eee; padding: .3em 0; }
 details.check summary { cursor: pointer; }
-dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .15em 1em; margin: .5em 0; }
-dl.facts dt { color: #555; }
-dl.facts dd { margin: 0; word-break: break-word; }
-.note { color: #666; font-style: italic; }
 .contradicts { color: #c0392b; font-weight: 600; }
 </style>
 </head>

@@ -9,9 +9,9 @@ no script runs either.
 
 from __future__ import annotations
 
-__all__ = ["PAGE"]
+__all__ = ["HEAD", "PAGE", "STYLE"]
 
-PAGE = """<!DOCTYPE html>
+HEAD = """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -20,7 +20,10 @@ PAGE = """<!DOCTYPE html>
 <meta name="generator" content="equicheck {{ version }}">
 <title>{{ title }}</title>
 <style>
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto;
+"""
+
+#: The stylesheet of every equicheck page (the demo page adds its own rules after it).
+STYLE = """body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto;
        max-width: 1200px; padding: 0 1.5em 3em; color: #222; }
 h1 { margin-bottom: .2em; }
 code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 12.5px; }
@@ -47,7 +50,9 @@ figure { margin: 0; max-width: 100%; }
 figure img { max-width: 100%; height: auto; display: block; }
 figcaption { font-size: 12px; color: #555; }
 .note { color: #666; font-style: italic; }
-</style>
+"""
+
+PAGE = HEAD + STYLE + """</style>
 </head>
 <body>
 <header>
