@@ -26,7 +26,7 @@ from .backends import Backend, get_backend
 from .errors import EquicheckError, ShapeError, SpecError
 from .groups import Element, Group
 from .groups.grid import GridElement, GridGroup
-from .spec import Spec, bare_word, parse_spec
+from .spec import Named, Spec, bare_word, parse_spec
 
 __all__ = [
     "Action",
@@ -410,19 +410,8 @@ _IDENTITY = GridElement()
 
 
 # --- actions ----------------------------------------------------------------------------------
-class Action(ABC):
+class Action(Named):
     """How elements of a group move one array (an input or an output of f)."""
-
-    @property
-    @abstractmethod
-    def spec(self) -> Spec: ...
-
-    @property
-    def name(self) -> str:
-        return str(self.spec)
-
-    def to_dict(self) -> dict[str, Any]:
-        return self.spec.to_dict()
 
     #: True when the action is an index permutation or exact linear map (no interpolation).
     exact: bool = True

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import ast
 import keyword
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import SpecError
 
-__all__ = ["Spec", "parse_spec"]
+__all__ = ["Named", "Spec", "parse_spec"]
 
 
 @dataclass(frozen=True)
@@ -121,3 +122,20 @@ def bare_word(value: Any) -> Any:
     if isinstance(value, Spec) and not value.args and not value.params:
         return value.name
     return value
+
+
+class Named(ABC):
+    """Something with a name in the grammar (groups, actions): ``name``, ``spec``, ``to_dict()``."""
+
+    @property
+    @abstractmethod
+    def spec(self) -> Spec: ...
+
+    @property
+    def name(self) -> str:
+        """The canonical name, e.g. ``'p4m'`` or ``'regular(axis=1)'``; parses back."""
+        return str(self.spec)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form, ``{"name": ..., "params": {...}}``."""
+        return self.spec.to_dict()

@@ -8,7 +8,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ..spec import Spec
+from ..spec import Named
 
 __all__ = ["Element", "Group", "Grid"]
 
@@ -37,7 +37,7 @@ class Element(ABC):
         return {"repr": repr(self)}
 
 
-class Group(ABC):
+class Group(Named):
     """A group: identity, composition, inverse, elements as a Hypothesis strategy.
 
     Subclasses say which grids they act on (:meth:`check_grid`) and, when finite on a given
@@ -48,18 +48,6 @@ class Group(ABC):
     exact: bool = True
     #: True when translations wrap around (cyclic); False when they fill with zeros.
     cyclic: bool = True
-
-    @property
-    @abstractmethod
-    def spec(self) -> Spec: ...
-
-    @property
-    def name(self) -> str:
-        """The group's name in the grammar of :mod:`equicheck.spec`, e.g. ``'p4m'``."""
-        return str(self.spec)
-
-    def to_dict(self) -> dict[str, Any]:
-        return self.spec.to_dict()
 
     @property
     @abstractmethod
