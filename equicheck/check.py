@@ -806,10 +806,10 @@ def _out_action_for(plan: _Plan, key: Key, a: Any) -> Action | None:
 def _finite_elements(plan: _Plan, grid: tuple[int, int] | None) -> list[Element] | None:
     if plan.elements is not None:
         return plan.elements
+    if plan.group.order(grid) > plan.exhaustive_limit:  # counted first: never enumerate a big group
+        return None
     found = plan.group.elements(grid)
-    if found is not None and len(found) <= plan.exhaustive_limit:
-        return list(found)
-    return None
+    return list(found) if found is not None else None
 
 
 def _element_lists(plan: _Plan, grid: tuple[int, int] | None) -> st.SearchStrategy[list[Element]]:
@@ -1072,11 +1072,7 @@ def _grid_of(plan: _Plan, case: Case) -> tuple[int, int] | None:
 
 
 def _is_exhaustive_default(plan: _Plan) -> bool:
-    return (
-        plan.elements is None
-        and plan.group.elements(None) is not None
-        and (len(plan.group.elements(None) or []) <= plan.exhaustive_limit)
-    )
+    return plan.elements is None and plan.group.order(None) <= plan.exhaustive_limit
 
 
 def _with_elements(plan: _Plan, case: Case, description: str = "given input") -> st.SearchStrategy[Any]:

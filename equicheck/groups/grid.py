@@ -269,10 +269,14 @@ class GridGroup(Group):
         return [t * p for t in shifts for p in self.point_elements]
 
     def order(self, grid: Grid | None = None) -> float:
-        if self.translations and grid is None:
+        """Counted, not enumerated: a 224x224 grid has 401,408 elements of p4m."""
+        if not self.translations:
+            return len(self.point_elements)
+        if grid is None:
             return math.inf
-        found = self.elements(grid)
-        return math.inf if found is None else len(found)
+        self.check_grid(grid)
+        shifts = len(self._shift_range(grid[0])) * len(self._shift_range(grid[1]))
+        return shifts * len(self.point_elements)
 
     def strategy(self, grid: Grid | None = None) -> st.SearchStrategy[GridElement]:
         point = st.sampled_from(self.point_elements)
