@@ -24,6 +24,12 @@ SHAPES = [(1, 3, 32, 32), (1, 3, 224, 224)]
 
 
 def per_example(strategy: st.SearchStrategy, n: int) -> float:
+    """Milliseconds per example, after a short untimed warm-up (imports, lookup tables)."""
+    _run(strategy, 5)
+    return _run(strategy, n)
+
+
+def _run(strategy: st.SearchStrategy, n: int) -> float:
     @settings(
         max_examples=n,
         phases=[Phase.generate],
