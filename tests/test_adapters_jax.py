@@ -9,10 +9,11 @@ import pytest
 
 import equicheck
 from equicheck.adapters import adapt, framework_of, jax_function
-from equicheck.adapters.jax import JaxAdapted
 
-jax = pytest.importorskip("jax")
+jax = pytest.importorskip("jax", reason="JAX is an optional extra: pip install 'equicheck[jax]'")
 jnp = pytest.importorskip("jax.numpy")
+
+from equicheck.adapters.jax import JaxAdapted  # noqa: E402 - needs jax
 
 NUMPY = equicheck.get_backend("numpy")
 
