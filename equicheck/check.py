@@ -1042,7 +1042,9 @@ def _adapt(f: Callable[..., Any], backend: Backend) -> Callable[..., Any]:
 
 
 def _is_single_shape(shape: Any) -> bool:
-    return isinstance(shape, (tuple, list)) and all(n is None or isinstance(n, int) for n in shape)
+    return isinstance(shape, (tuple, list)) and all(
+        n is None or isinstance(n, (int, st.SearchStrategy)) for n in shape
+    )
 
 
 def _keys_from_action(in_action: Any) -> list[Key]:
@@ -1127,7 +1129,9 @@ def _drawn_examples(
         concrete_grid = grid if grid is not None else (1, 1)
         specs: dict[Key, ArraySpec] = {}
         for k, shape in shapes.items():
-            full = _fill_shape(shape, plan.in_actions[k], concrete_grid, channels[k])
+            # entries given as strategies (e.g. a batch or channel size) are drawn per example
+            drawn = tuple(draw(n) if isinstance(n, st.SearchStrategy) else n for n in shape)
+            full = _fill_shape(drawn, plan.in_actions[k], concrete_grid, channels[k])
             if full not in spec_strategies:  # built once per shape: building costs ~1 ms
                 spec_strategies[full] = array_specs(full, dtypes, families)
             specs[k] = draw(spec_strategies[full])

@@ -392,3 +392,23 @@ def test_exception_names_the_element_that_triggered_it():
     result = check(raises_on_turns, "c4", inputs=x0)
     assert result.verdict == "error"
     assert result.counterexample.element == "rot90(k=1)"
+
+
+def test_batch_and_channel_sizes_can_be_drawn():
+    from hypothesis import strategies as st
+
+    seen = set()
+
+    def conv_per_channel(x):
+        seen.add(x.shape[:2])
+        return cf.circular_conv(x)
+
+    result = check(
+        conv_per_channel,
+        "translation",
+        batched=True,
+        input_shape=(st.integers(1, 3), st.sampled_from([1, 3, 4]), None, None),
+        max_examples=40,
+    )
+    assert result.passed
+    assert len({b for b, _ in seen}) > 1 and len({c for _, c in seen}) > 1
