@@ -35,7 +35,7 @@ from .groups import Element, Group
 from .replay import save_counterexample
 from .result import CheckResult, Counterexample, ElementError
 from .strategies import ArraySpec, array_specs, grid_sizes, make_array
-from .tolerance import default_tolerance, dtype_name, input_scale, sample_errors
+from .tolerance import default_tolerance, dtype_name, input_scale, stacked_errors
 
 __all__ = ["DEFAULT_SETTINGS", "check_equivariance", "recording"]
 
@@ -226,6 +226,8 @@ class _Evaluator:
         self.state = state
         self.xp = plan.backend.xp
         self._prepared: dict[Any, Any] = {}
+        #: Whether results steer Hypothesis (``target``); off when checking a user's given values.
+        self.steer = True
         #: Judges interpolated elements against the interpolation floor (None: exact rule only).
         self.judge = floor_mod.judge_for(plan)
 
@@ -354,12 +356,17 @@ class _Evaluator:
                 parts[i][k] = v[i * m : (i + 1) * m]
         return parts
 
-    def _compare(self, a: Any, b: Any, mask: Any, floor: float) -> tuple[float, Any, Any]:
-        """Largest per-sample error, and (max_diff, scale) arrays."""
+    def _samples(self, output: Any) -> int:
+        """Samples per output: the batch entries when f is batched, else the whole output."""
+        return int(output.shape[0]) if self.plan.batched and output.ndim else 1
+
+    def _compare(self, a: Any, b: Any, mask: Any, floor: float) -> float:
+        """The largest per-sample error of one comparison (NaN/inf entries must be masked)."""
         xp = self.xp
-        sample_axis = 0 if self.plan.batched else None
-        err, max_diff, scale = sample_errors(xp, a, b, mask, sample_axis, floor)
-        return float(xp.max(err)), max_diff, scale
+        err, _ = stacked_errors(
+            xp, a[None, ...], b[None, ...], None if mask is None else mask[None, ...], self._samples(a), floor
+        )
+        return float(xp.max(err))
 
     def evaluate(self, case: Case, elements: Sequence[Element], description: str) -> None:
         """Check one input against ``elements``; raise _Failure on the first violation."""
@@ -512,6 +519,7 @@ class _Evaluator:
                                 floor,
                                 description,
                                 case,
+                                act,
                             ),
                         },
                     )
@@ -519,7 +527,7 @@ class _Evaluator:
             state.record(repr(g), err)
         if self.judge is not None:
             self.judge.end_example()
-        if example_ratio > TARGET_FROM and currently_in_test_context() and not getattr(self, "direct", False):
+        if example_ratio > TARGET_FROM and self.steer and currently_in_test_context():
             # steer only toward errors that matter: hill-climbing on rounding noise would
             # narrow the search to one family and dtype and starve the others
             target(math.log10(example_ratio), label="log10 error / tolerance")
@@ -551,7 +559,7 @@ class _Evaluator:
         for low, high in ((fx, cache["fx64"].get(key)), (fgx, fgx64.get(key))):
             if high is None or high.dtype != xp.float64 or tuple(low.shape) != tuple(high.shape):
                 return 0.0
-            err, _, _ = self._compare(low, high, None, floor)
+            err = self._compare(low, high, None, floor)
             total += err
         bound = min(ROUNDING_SAFETY * total, ROUNDING_CAP * rtol)
         self.state.rounding_bound = max(self.state.rounding_bound, bound)
@@ -578,46 +586,17 @@ class _Evaluator:
         description: str,
         a_stacked: Any = None,
     ) -> list[float]:
-        """Per-element errors (largest over samples), all elements in a few array passes.
-
-        Differences are taken in the outputs' own floating dtype (exact for values this close,
-        and cheap); the per-sample maxima are then combined in float64.
-        """
+        """Per-element errors (largest over samples), all elements in a few array passes."""
         xp = self.xp
         a_all = a_stacked if a_stacked is not None else xp.stack(a_list)
-        b_all = xp.stack(b_list)
-        if not xp.isdtype(a_all.dtype, "real floating") or a_all.dtype != b_all.dtype:
-            a_all, b_all = xp.astype(a_all, xp.float64), xp.astype(b_all, xp.float64)
-        n_el = len(a_list)
-        if a_all.size == 0:
-            return [0.0] * n_el
-        samples = a_list[0].shape[0] if self.plan.batched and a_list[0].ndim else 1
-        diff = a_all - b_all
+        mask = None
         if any(m is not None for m in masks):
             shape = tuple(a_list[0].shape)
-            full = xp.stack(
+            mask = xp.stack(
                 [xp.broadcast_to(m, shape) if m is not None else xp.ones(shape, dtype=xp.bool) for m in masks]
             )
-            zero = xp.zeros((), dtype=diff.dtype)
-            diff = xp.where(full, diff, zero)
-            a_all = xp.where(full, a_all, zero)
-            b_all = xp.where(full, b_all, zero)
-
-        def largest_magnitude(v: Any) -> Any:
-            # max |v| per sample without a temporary: max(max v, -min v)
-            v = xp.reshape(v, (n_el, samples, -1))
-            return xp.maximum(xp.max(v, axis=-1), -xp.min(v, axis=-1))
-
-        max_diff = largest_magnitude(diff)
-        scale = xp.maximum(largest_magnitude(a_all), largest_magnitude(b_all))
-        finite = xp.logical_and(xp.isfinite(max_diff), xp.isfinite(scale))
-        max_diff = xp.astype(max_diff, xp.float64)
-        scale = xp.astype(scale, xp.float64)
-        denom = xp.maximum(scale, xp.asarray(floor, dtype=xp.float64))
-        safe = xp.where(denom > 0, denom, xp.ones_like(denom))
-        err = xp.where(max_diff == 0, xp.zeros_like(max_diff), max_diff / safe)
-        err = xp.max(xp.where(finite, err, xp.zeros_like(err)), axis=1)
-        ok = xp.all(finite, axis=1)
+        err, finite = stacked_errors(xp, a_all, xp.stack(b_list), mask, self._samples(a_list[0]), floor)
+        err, ok = xp.max(err, axis=1), xp.all(finite, axis=1)
         out = [float(v) for v in self.plan.backend.to_host(err)]
         for i, fine in enumerate(self.plan.backend.to_host(ok)):
             if not fine:
@@ -647,7 +626,7 @@ class _Evaluator:
         mask = finite if mask is None else xp.logical_and(mask, finite)
         a = xp.where(finite, a, xp.zeros_like(a))
         b = xp.where(finite, b, xp.zeros_like(b))
-        err, _, _ = self._compare(a, b, mask, floor)
+        err = self._compare(a, b, mask, floor)
         return err
 
     def _verify_same(
@@ -668,7 +647,7 @@ class _Evaluator:
             atol = self.plan.atol if self.plan.atol is not None else tol.atol
             xp = self.xp
             fin = xp.logical_and(xp.isfinite(v), xp.isfinite(w))
-            err, _, _ = self._compare(
+            err = self._compare(
                 xp.where(fin, v, 0 * v), xp.where(fin, w, 0 * w), None, atol / rtol * floor_scale
             )
             if err > rtol:
@@ -745,6 +724,7 @@ def _mismatch_details(
     floor: float,
     description: str,
     case: Case,
+    out_action: Action,
 ) -> dict[str, Any]:
     """The failure's numpy-style figures (entries mismatched, greatest differences)."""
     backend = plan.backend
@@ -782,24 +762,11 @@ def _mismatch_details(
             a,
             b,
             mask,
-            _out_action_for(plan, key, a),
+            out_action,
             next(iter(plan.in_actions.values())),
         ),
     }
     return details
-
-
-def _out_action_for(plan: _Plan, key: Key, a: Any) -> Action | None:
-    spec = plan.out_action
-    if plan.invariant:
-        return actions_mod.trivial()
-    if spec is None:
-        return next(iter(plan.in_actions.values()))
-    if isinstance(spec, Mapping):
-        return actions_mod.from_name(spec[key])
-    if isinstance(spec, (tuple, list)):
-        return actions_mod.from_name(spec[key])
-    return actions_mod.from_name(spec)
 
 
 # --- choosing elements --------------------------------------------------------------------------
@@ -1119,7 +1086,7 @@ def _drawn_examples(
     for k, a in plan.in_actions.items():
         fiber = getattr(a, "fiber", None)
         channels[k] = fiber.prepare(group).channels() if fiber is not None else None
-    _validate_families = array_specs((1,), dtypes, families)  # noqa: F841 - validates arguments now
+    array_specs((1,), dtypes, families)  # rejects bad dtypes and families now, before the search
 
     spec_strategies: dict[tuple[int, ...], st.SearchStrategy[ArraySpec]] = {}
 
@@ -1193,7 +1160,7 @@ def _run_hypothesis(
 
 
 def _run_direct(evaluator: _Evaluator, plan: _Plan, cases: list[Case], seed: int | None) -> _Failure | None:
-    evaluator.direct = True  # type: ignore[attr-defined]
+    evaluator.steer = False  # inside a user's @given, never call target() into their test
     for i, case in enumerate(cases):
         grid = _grid_of(plan, case)
         if grid is not None:

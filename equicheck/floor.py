@@ -308,7 +308,7 @@ class Judge:
         """Steer Hypothesis toward inputs and elements with the largest ratio to the floor."""
         if (
             currently_in_test_context()
-            and not getattr(self._evaluator, "direct", False)
+            and self._evaluator.steer
             and "d_out" in self._example
         ):
             target(

@@ -20,7 +20,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DEFAULT_TOLERANCES", "Tolerance", "default_tolerance", "dtype_name"]
+__all__ = [
+    "DEFAULT_TOLERANCES",
+    "Tolerance",
+    "default_tolerance",
+    "dtype_name",
+    "input_scale",
+    "stacked_errors",
+]
 
 
 @dataclass(frozen=True)
@@ -81,35 +88,42 @@ def default_tolerance(*dtypes: Any, tf32: bool = False) -> tuple[str, Tolerance]
     return worst, DEFAULT_TOLERANCES[worst]
 
 
-def sample_errors(
-    xp: Any, a: Any, b: Any, mask: Any, sample_axis: int | None, floor: float
-) -> tuple[Any, Any, Any]:
-    """Per-sample (error, max abs diff, scale) as float64 arrays on the backend.
+def stacked_errors(xp: Any, a: Any, b: Any, mask: Any, samples: int, floor: float) -> tuple[Any, Any]:
+    """The error of every sample of several comparisons at once.
 
-    ``mask`` (boolean, broadcastable over a/b) selects the entries compared.
+    ``a`` and ``b`` have a leading axis of comparisons (one per element); each comparison
+    holds ``samples`` samples along its next axis (1: the whole output is one sample).
+    ``mask`` (boolean, same shape, or None) selects the entries compared. Returns float64
+    arrays ``(error, finite)`` of shape (comparisons, samples); ``finite`` is False where a
+    NaN or inf reached the maxima (the caller decides what that means).
+
+    Differences are taken in the outputs' own floating dtype (exact for values this close,
+    and cheap); the per-sample maxima are combined in float64.
     """
-    a = xp.astype(a, xp.float64) if a.dtype != xp.float64 else a
-    b = xp.astype(b, xp.float64) if b.dtype != xp.float64 else b
-    diff = xp.abs(a - b)
-    mag = xp.maximum(xp.abs(a), xp.abs(b))
+    if not xp.isdtype(a.dtype, "real floating") or a.dtype != b.dtype:
+        a, b = xp.astype(a, xp.float64), xp.astype(b, xp.float64)
+    n = a.shape[0]
+    if a.size == 0:
+        zeros = xp.zeros((n, samples), dtype=xp.float64)
+        return zeros, xp.ones((n, samples), dtype=xp.bool)
+    diff = a - b
     if mask is not None:
-        zero = xp.zeros((), dtype=xp.float64)
-        diff = xp.where(mask, diff, zero)
-        mag = xp.where(mask, mag, zero)
-    if sample_axis is None or a.ndim == 0:
-        diff = xp.reshape(diff, (1, -1))
-        mag = xp.reshape(mag, (1, -1))
-    else:
-        diff = xp.reshape(xp.moveaxis(diff, sample_axis, 0), (diff.shape[sample_axis], -1))
-        mag = xp.reshape(xp.moveaxis(mag, sample_axis, 0), (mag.shape[sample_axis], -1))
-    if diff.shape[1] == 0:
-        zeros = xp.zeros((diff.shape[0],), dtype=xp.float64)
-        return zeros, zeros, zeros
-    max_diff = xp.max(diff, axis=1)
-    scale = xp.max(mag, axis=1)
-    denom = xp.maximum(scale, xp.asarray(floor, dtype=xp.float64))
-    err = xp.where(max_diff == 0, xp.zeros_like(max_diff), max_diff / xp.where(denom > 0, denom, 1.0))
-    return err, max_diff, scale
+        zero = xp.zeros((), dtype=diff.dtype)
+        diff, a, b = xp.where(mask, diff, zero), xp.where(mask, a, zero), xp.where(mask, b, zero)
+
+    def largest_magnitude(v: Any) -> Any:
+        # max |v| per sample without a temporary: max(max v, -min v)
+        v = xp.reshape(v, (n, samples, -1))
+        return xp.maximum(xp.max(v, axis=-1), -xp.min(v, axis=-1))
+
+    max_diff = largest_magnitude(diff)
+    scale = xp.maximum(largest_magnitude(a), largest_magnitude(b))
+    finite = xp.logical_and(xp.isfinite(max_diff), xp.isfinite(scale))
+    max_diff = xp.astype(max_diff, xp.float64)
+    denom = xp.maximum(xp.astype(scale, xp.float64), xp.asarray(floor, dtype=xp.float64))
+    safe = xp.where(denom > 0, denom, xp.ones_like(denom))
+    err = xp.where(max_diff == 0, xp.zeros_like(max_diff), max_diff / safe)
+    return xp.where(finite, err, xp.zeros_like(err)), finite
 
 
 def input_scale(xp: Any, arrays: list[Any]) -> float:
