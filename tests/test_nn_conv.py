@@ -42,7 +42,7 @@ def reference_conv2d(x, w, b=None, stride=(1, 1), pads=(0, 0, 0, 0), dilation=(1
 
 
 @st.composite
-def conv_cases(draw, algorithms=("auto", "direct", "fft")):
+def conv_cases(draw, algorithms=("auto", "direct", "gemm", "fft")):
     groups = draw(st.integers(1, 3))
     cg = draw(st.integers(1, 4))
     og = draw(st.integers(1, 3))
@@ -129,40 +129,42 @@ def test_conv2d_matches_the_float64_reference(case):
 
 
 @settings(max_examples=15, deadline=None)
-@given(conv_cases(algorithms=("direct",)))
-def test_direct_conv_without_blas_gives_the_same_result(case):
+@given(conv_cases(algorithms=("gemm",)))
+def test_gemm_conv_without_blas_gives_the_same_result(case):
     """The NumPy-matmul fallback (no BLAS found) must agree with the BLAS path."""
     import os
 
     x, w = case["x"], case["weight"]
     kwargs = {k: case[k] for k in ("stride", "padding", "dilation", "groups", "padding_mode")}
-    with_blas = conv2d(x, w, case["bias"], algorithm="direct", **kwargs)
+    with_blas = conv2d(x, w, case["bias"], algorithm="gemm", **kwargs)
     os.environ["EQUICHECK_NO_BLAS"] = "1"
     try:
-        without = conv2d(x, w, case["bias"], algorithm="direct", **kwargs)
+        without = conv2d(x, w, case["bias"], algorithm="gemm", **kwargs)
     finally:
         del os.environ["EQUICHECK_NO_BLAS"]
     np.testing.assert_allclose(with_blas, without, rtol=1e-10, atol=1e-10)
 
 
-@pytest.mark.parametrize("algorithm", ["direct", "fft"])
-def test_conv2d_matches_scipy_correlate_summed_over_channels(algorithm):
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("algorithm", ["direct", "gemm", "fft"])
+def test_conv2d_matches_scipy_correlate_summed_over_channels(algorithm, dtype):
     rng = np.random.default_rng(3)
     x = rng.standard_normal((2, 3, 13, 11))
     w = rng.standard_normal((4, 3, 5, 3))
-    got = conv2d(x, w, padding=(2, 1), algorithm=algorithm)
+    got = conv2d(x.astype(dtype), w.astype(dtype), padding=(2, 1), algorithm=algorithm)
     xpad = np.pad(x, ((0, 0), (0, 0), (2, 2), (1, 1)))
     want = np.zeros_like(got)
     for n in range(2):
         for o in range(4):
             want[n, o] = sum(scipy.signal.correlate(xpad[n, c], w[o, c], mode="valid") for c in range(3))
-    np.testing.assert_allclose(got, want, atol=1e-10)
+    assert got.dtype == dtype
+    np.testing.assert_allclose(got, want, atol=1e-10 if dtype == np.float64 else 2e-5)
 
 
 def test_float32_in_float32_out_and_promotion():
     x = np.ones((1, 2, 6, 6), np.float32)
     w32 = np.ones((3, 2, 3, 3), np.float32)
-    for algorithm in ("direct", "fft"):
+    for algorithm in ("direct", "gemm", "fft"):
         assert conv2d(x, w32, algorithm=algorithm).dtype == np.float32
         assert conv2d(x, w32.astype(np.float64), algorithm=algorithm).dtype == np.float64
 
@@ -175,9 +177,14 @@ def test_zero_sized_batch_and_bias_broadcast():
 
 
 def test_algorithm_choice_follows_kernel_size():
-    assert choose_algorithm((8, 32, 32, 32), (32, 32, 3, 3), pads=(1, 1, 1, 1)) == "direct"
-    assert choose_algorithm((2, 8, 128, 128), (8, 8, 11, 11), pads=(5, 5, 5, 5)) == "fft"
-    assert choose_algorithm((2, 8, 128, 128), (8, 8, 1, 1)) == "direct"
+    # with the compiled kernel: direct for small and mid kernels, FFT for large kernels on few channels
+    assert choose_algorithm((8, 32, 32, 32), (32, 32, 3, 3), pads=(1, 1, 1, 1), native=True) == "direct"
+    assert choose_algorithm((2, 8, 128, 128), (8, 8, 1, 1), native=True) == "direct"
+    assert choose_algorithm((2, 3, 128, 128), (3, 3, 15, 15), pads=(7, 7, 7, 7), native=True) == "fft"
+    # without it (other backends, float64, other CPUs): implicit GEMM or FFT
+    assert choose_algorithm((8, 32, 32, 32), (32, 32, 3, 3), pads=(1, 1, 1, 1), native=False) == "gemm"
+    assert choose_algorithm((2, 8, 128, 128), (8, 8, 11, 11), pads=(5, 5, 5, 5), native=False) == "fft"
+    assert choose_algorithm((2, 8, 128, 128), (8, 8, 1, 1), native=False) == "gemm"
 
 
 def test_pad2d_modes_match_numpy_pad():

@@ -8,6 +8,7 @@ and parameter counts. See docs/nn.md.
 
 from __future__ import annotations
 
+from ._native import NativeStatus, native_status
 from .activations import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax, softplus, tanh
 from .conv import ALGORITHMS, choose_algorithm, conv2d, conv_output_size, resolve_padding
 from .group_conv import (
@@ -58,6 +59,8 @@ from .pooling import (
 
 __all__ = [
     "ALGORITHMS",
+    "NativeStatus",
+    "native_status",
     "ELU",
     "GELU",
     "PADDING_MODES",

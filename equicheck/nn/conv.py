@@ -1,8 +1,13 @@
 """``conv2d``: PyTorch's 2-D convolution (cross-correlation), with the algorithm chosen by shape.
 
-Two algorithms compute the same thing:
+Three algorithms compute the same thing:
 
-* ``'direct'`` (implicit GEMM). The input is laid out once as a (channels × positions)
+* ``'direct'`` (compiled). A register-blocked direct convolution in C (``_kernels.c``, via
+  :mod:`equicheck.nn._native`) for float32 NumPy arrays on x86-64 CPUs with AVX-512: 28
+  output pixels x 16 output channels stay in vector registers while the input is streamed
+  through broadcast FMAs; near the machine's peak FMA rate. Elsewhere ``'direct'`` runs as
+  ``'gemm'``.
+* ``'gemm'`` (implicit GEMM, any backend). The input is laid out once as a (channels × positions)
   buffer in which the images follow each other with their zero padding *shared* between
   neighbouring rows and images. In that buffer a kernel tap (i, j) is a constant column
   offset, so each tap is one matrix product ``(O × C) @ (C × positions)`` on a strided
@@ -18,7 +23,7 @@ Two algorithms compute the same thing:
   (cheaper than FFTs of mostly-zero arrays), a per-frequency channel mix, one inverse rFFT.
   Wins for large kernels with few channels (about 9×9 and up on this kind of CPU).
 
-``algorithm='auto'`` compares a cost model of both (see :func:`choose_algorithm`).
+``algorithm='auto'`` compares a cost model of them (see :func:`choose_algorithm`).
 Everything is written against the backend's array namespace and its ``fft`` module.
 """
 
@@ -33,12 +38,13 @@ from ..backends import Backend
 from ..errors import ShapeError
 from ._args import contiguous, float_dtype, materialize, pair, require_4d, resolve
 from ._blas import blas_gemm, gemm_into
+from ._native import native_conv2d, native_status
 from .padding import check_mode, pad2d
 
 __all__ = ["ALGORITHMS", "choose_algorithm", "conv2d", "conv_output_size", "resolve_padding"]
 
 #: Accepted values of ``conv2d(..., algorithm=)``.
-ALGORITHMS = ("auto", "direct", "fft")
+ALGORITHMS = ("auto", "direct", "gemm", "fft")
 
 
 def resolve_padding(
@@ -93,22 +99,35 @@ def choose_algorithm(
     pads: tuple[int, int, int, int] = (0, 0, 0, 0),
     dilation: tuple[int, int] = (1, 1),
     groups: int = 1,
+    *,
+    native: bool | None = None,
 ) -> str:
-    """``'direct'`` or ``'fft'``: the one a cost model (fitted on a 2-core x86 CPU) finds cheaper.
+    """``'direct'``, ``'gemm'`` or ``'fft'``: the one a cost model (fitted on a 2-core x86 CPU)
+    finds cheapest.
 
-    Direct costs N·Ho·Wo·C·O·kh·kw/groups multiply-adds at a GEMM rate that falls for thin
-    channel counts; FFT costs (N·C + N·O) transforms of size Ly·Lx plus N·C·O/groups complex
-    multiply-adds per frequency (cheap as broadcast operations for few channels, dear as
-    NumPy's one-BLAS-call-per-frequency batched products for many), and computes every
-    position even for strides > 1.
+    ``native``: whether the compiled direct kernel may be used (default: whether it is
+    available here, i.e. for float32 NumPy arrays). It costs its multiply-adds, with the
+    output channels of each group rounded up to 16 (its vector width), at about 380 GFLOP/s
+    on 2 cores, plus a little per output pixel. GEMM costs N·Ho·Wo·C·O·kh·kw/groups
+    multiply-adds at a GEMM rate that falls for thin channel counts; FFT costs (N·C + N·O)
+    transforms of size Ly·Lx plus N·C·O/groups complex multiply-adds per frequency (cheap as
+    broadcast operations for few channels, dear as NumPy's one-BLAS-call-per-frequency
+    batched products for many), and computes every position even for strides > 1.
     """
     n, c, h, w = x_shape
     o, cg, kh, kw = w_shape
     ho, wo = conv_output_size((h, w), (kh, kw), stride, pads, dilation)
-    if kh * kw < 16 or ho <= 0 or wo <= 0:
-        return "direct"
+    if native is None:
+        native = native_status().available
     og = o // groups
-    direct = 2.0 * n * ho * wo * cg * o * kh * kw / _gemm_rate(cg, og) + 2e-4
+    if ho <= 0 or wo <= 0:
+        return "direct" if native else "gemm"
+    ob = -(-og // 16) * groups
+    compiled = 2.0 * n * ho * wo * cg * ob * 16 * kh * kw / 3.8e11 + 1.5e-9 * n * ho * wo * ob + 1.5e-5
+    gemm = 2.0 * n * ho * wo * cg * o * kh * kw / _gemm_rate(cg, og) + 2e-4
+    direct, direct_name = (compiled, "direct") if native and compiled <= gemm else (gemm, "gemm")
+    if kh * kw < 16:
+        return direct_name
     ly, lx = _fft_sizes((h, w), (kh, kw), pads, dilation)
     area = ly * lx
     transforms = 1.8e-10 * (n * c + n * o) * area * math.log2(max(area, 2))
@@ -117,7 +136,7 @@ def choose_algorithm(
     mix = (7e-10 if n * cg * og < _MIX_MATMUL else 1.5e-9) * macs
     spectra = 1e-10 * o * cg * freqs * 4
     fft = transforms + mix + spectra + 3e-4
-    return "fft" if fft < direct else "direct"
+    return "fft" if fft < direct else direct_name
 
 
 #: From this many (sample × input × output channel) products per frequency, the FFT method mixes
@@ -148,7 +167,9 @@ def conv2d(
     padding : int, (rows, columns), ``'valid'`` or ``'same'`` (stride 1 only).
     groups : split C and O into this many independent groups (``groups=C`` is depthwise).
     padding_mode : ``'zeros'``, ``'circular'``, ``'reflect'`` or ``'replicate'``.
-    algorithm : ``'auto'`` (by a cost model), ``'direct'`` (implicit GEMM) or ``'fft'``.
+    algorithm : ``'auto'`` (by a cost model), ``'direct'`` (the compiled kernel for float32
+        NumPy arrays where :func:`native_status` says it is available, else ``'gemm'``),
+        ``'gemm'`` (implicit GEMM) or ``'fft'``.
 
     Returns an (N, O, Ho, Wo) array of the promoted floating dtype of x and weight
     (float32 in, float32 out), on the backend of ``x``.
@@ -202,15 +223,23 @@ def conv2d(
     if n == 0 or o == 0 or c == 0:
         out = xp.zeros((n, o, ho, wo), dtype=dtype)
         return out if bias is None or n == 0 else out + xp.reshape(bias, (1, o, 1, 1))
+    native = backend.name == "numpy" and dtype == np.float32 and native_status().available
     if algorithm == "auto":
-        algorithm = choose_algorithm(tuple(x.shape), tuple(weight.shape), st, pads, dil, groups)
+        algorithm = choose_algorithm(
+            tuple(x.shape), tuple(weight.shape), st, pads, dil, groups, native=native
+        )
     if algorithm == "fft":
         return _fft_conv(backend, x, weight, bias, st, pads, dil, groups, padding_mode, (ho, wo))
-    return _direct_conv(backend, x, weight, bias, st, pads, dil, groups, padding_mode, (ho, wo))
+    if algorithm == "direct" and native:
+        if padding_mode != "zeros":
+            x = pad2d(x, pads, padding_mode)
+            pads = (0, 0, 0, 0)
+        return native_conv2d(x, weight, bias, st, pads, dil, groups, (ho, wo))
+    return _gemm_conv(backend, x, weight, bias, st, pads, dil, groups, padding_mode, (ho, wo))
 
 
-# --- direct: implicit GEMM over a flat channels-first buffer -------------------------------------
-def _direct_conv(
+# --- gemm: implicit GEMM over a flat channels-first buffer ---------------------------------------
+def _gemm_conv(
     backend: Backend,
     x: Any,
     weight: Any,

@@ -1,0 +1,208 @@
+"""The compiled direct convolution (``_kernels.c``): finding it, checking it, calling it.
+
+The kernel is built by ``pip install`` as an optional extension (see ``setup.py``) and loaded
+with ctypes (it has no Python API of its own, so the GIL is released while it runs). It
+computes float32 NumPy convolutions on x86-64 CPUs with AVX-512; everywhere else
+``native_status().available`` is False and ``conv2d`` uses its NumPy algorithms. The first
+use checks it against a float64 reference on a small case with groups, stride, dilation
+and padding, so a miscompiled build is refused instead of giving wrong results.
+
+``EQUICHECK_NO_NATIVE=1`` disables it; ``EQUICHECK_NUM_THREADS`` sets its thread count
+(default: the CPUs this process may run on).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib.machinery
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["NativeStatus", "native_conv2d", "native_status"]
+
+_ENOSYS = 38
+
+
+@dataclass(frozen=True)
+class NativeStatus:
+    """Whether ``conv2d`` can use the compiled kernel here, and why not when it cannot."""
+
+    available: bool
+    reason: str
+    path: str | None = None
+    threads: int = 1
+
+
+def _threads() -> int:
+    value = os.environ.get("EQUICHECK_NUM_THREADS", "").strip()
+    if value:
+        try:
+            return max(1, int(value))
+        except ValueError:
+            raise ValueError(f"EQUICHECK_NUM_THREADS must be a positive integer, got {value!r}") from None
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _library_path() -> str | None:
+    here = os.path.dirname(os.path.abspath(__file__))
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        path = os.path.join(here, "_kernels" + suffix)
+        if os.path.exists(path):
+            return path
+    return None
+
+
+_LIB: Any = None
+_STATUS: NativeStatus | None = None
+
+
+def _load() -> NativeStatus:
+    global _LIB
+    if os.environ.get("EQUICHECK_NO_NATIVE"):
+        return NativeStatus(False, "disabled by EQUICHECK_NO_NATIVE")
+    path = _library_path()
+    if path is None:
+        return NativeStatus(
+            False,
+            "the compiled kernel was not built (no C compiler at install time, or a platform "
+            "other than x86-64); reinstall with a C compiler to get it",
+        )
+    try:
+        lib = ctypes.CDLL(path)
+    except OSError as exc:
+        return NativeStatus(False, f"the compiled kernel could not be loaded: {exc}", path)
+    lib.ec_supported.restype = ctypes.c_int
+    lib.ec_supported.argtypes = []
+    fn = lib.ec_conv2d_f32
+    fn.restype = ctypes.c_int
+    fn.argtypes = [ctypes.c_void_p] * 4 + [ctypes.c_int] * 17
+    if not lib.ec_supported():
+        return NativeStatus(False, "this CPU lacks AVX-512 (the kernel's instruction set)", path)
+    _LIB = lib
+    status = NativeStatus(True, "compiled AVX-512 direct kernel", path, _threads())
+    if not _self_test(status.threads):
+        _LIB = None
+        return NativeStatus(False, "the compiled kernel failed its self-test; please report", path)
+    return status
+
+
+def native_status() -> NativeStatus:
+    """Whether float32 NumPy convolutions run on the compiled kernel (cached after the first call)."""
+    global _STATUS
+    if _STATUS is None:
+        _STATUS = _load()
+    return _STATUS
+
+
+def _reference(
+    x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, pad: int, dil: int, groups: int
+) -> Any:
+    """Plain float64 loops over taps: the obviously-correct definition."""
+    x = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    n, c, h, wd = x.shape
+    o, cg, kh, kw = w.shape
+    og = o // groups
+    ho = (h - dil * (kh - 1) - 1) // stride + 1
+    wo = (wd - dil * (kw - 1) - 1) // stride + 1
+    out = np.zeros((n, o, ho, wo)) + b.reshape(1, o, 1, 1)
+    for g in range(groups):
+        xs = x[:, g * cg : (g + 1) * cg]
+        for i in range(kh):
+            for j in range(kw):
+                patch = xs[
+                    :,
+                    :,
+                    i * dil : i * dil + stride * (ho - 1) + 1 : stride,
+                    j * dil : j * dil + stride * (wo - 1) + 1 : stride,
+                ]
+                out[:, g * og : (g + 1) * og] += np.einsum(
+                    "nchw,oc->nohw", patch, w[g * og : (g + 1) * og, :, i, j]
+                )
+    return out
+
+
+def _self_test(threads: int) -> bool:
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 6, 11, 9), dtype=np.float32)
+    w = rng.standard_normal((36, 2, 3, 3), dtype=np.float32)
+    b = rng.standard_normal(36, dtype=np.float32)
+    want = _reference(x, w, b, 2, 2, 2, 3)
+    got = np.empty(want.shape, dtype=np.float32)
+    rc = _call(x, w, b, got, (2, 2), (2, 2, 2, 2), (2, 2), 3, threads)
+    return rc == 0 and bool(np.allclose(got, want, rtol=1e-4, atol=1e-4))
+
+
+def _call(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray | None,
+    out: np.ndarray,
+    stride: tuple[int, int],
+    pads: tuple[int, int, int, int],
+    dilation: tuple[int, int],
+    groups: int,
+    threads: int,
+) -> int:
+    n, c, h, wd = x.shape
+    o, _, kh, kw = w.shape
+    return int(
+        _LIB.ec_conv2d_f32(
+            x.ctypes.data,
+            w.ctypes.data,
+            None if b is None else b.ctypes.data,
+            out.ctypes.data,
+            n,
+            c,
+            h,
+            wd,
+            o,
+            groups,
+            kh,
+            kw,
+            stride[0],
+            stride[1],
+            dilation[0],
+            dilation[1],
+            pads[0],
+            pads[2],
+            int(out.shape[2]),
+            int(out.shape[3]),
+            threads,
+        )
+    )
+
+
+def native_conv2d(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    stride: tuple[int, int],
+    pads: tuple[int, int, int, int],
+    dilation: tuple[int, int],
+    groups: int,
+    out_hw: tuple[int, int],
+) -> np.ndarray:
+    """Zero-padded float32 conv2d on the compiled kernel (``native_status().available`` first).
+
+    ``pads`` is (top, bottom, left, right); bottom and right follow from ``out_hw``.
+    """
+    status = native_status()
+    if not status.available:  # pragma: no cover - callers check first
+        raise RuntimeError(f"the compiled convolution kernel is unavailable: {status.reason}")
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    weight = np.ascontiguousarray(weight, dtype=np.float32)
+    if bias is not None:
+        bias = np.ascontiguousarray(bias, dtype=np.float32)
+    out = np.empty((x.shape[0], weight.shape[0], *out_hw), dtype=np.float32)
+    rc = _call(x, weight, bias, out, stride, pads, dilation, groups, status.threads)
+    if rc == 12:
+        raise MemoryError("equicheck.nn.conv2d: out of memory in the compiled kernel")
+    if rc:  # pragma: no cover - arguments are checked before
+        raise RuntimeError(f"equicheck.nn.conv2d: the compiled kernel refused its arguments (error {rc})")
+    return out

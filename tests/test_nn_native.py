@@ -1,0 +1,220 @@
+"""The compiled direct kernel: agreement with the reference on the shapes that exercise its
+blocking (channel passes, output-block groups, row chunks, pixel-block remainders, strides),
+its thread pool (concurrent callers, fork), and the fallbacks when it is unavailable."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+
+import numpy as np
+import pytest
+from test_nn_conv import reference_conv2d
+
+import equicheck.nn as nn
+from equicheck.nn import _native, conv2d
+
+native = pytest.mark.skipif(
+    not nn.native_status().available,
+    reason=f"compiled kernel unavailable here: {nn.native_status().reason}",
+)
+
+
+def _case(n, c, h, w, o, k, groups=1, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, c, h, w)).astype(np.float32)
+    weight = rng.standard_normal((o, c // groups, *k)).astype(np.float32)
+    bias = rng.standard_normal(o).astype(np.float32)
+    return x, weight, bias
+
+
+def _assert_close(got, x, weight, bias, **kw):
+    want = reference_conv2d(
+        x,
+        weight,
+        bias,
+        kw.get("stride", (1, 1)),
+        kw["pads"],
+        kw.get("dilation", (1, 1)),
+        kw.get("groups", 1),
+        kw.get("mode", "zeros"),
+    )
+    bound = reference_conv2d(
+        np.abs(x),
+        np.abs(weight),
+        np.abs(bias),
+        kw.get("stride", (1, 1)),
+        kw["pads"],
+        kw.get("dilation", (1, 1)),
+        kw.get("groups", 1),
+        kw.get("mode", "zeros"),
+    ).max()
+    assert got.dtype == np.float32 and got.shape == want.shape and got.flags.c_contiguous
+    np.testing.assert_allclose(got, want, rtol=0, atol=3e-6 * bound)
+
+
+@native
+@pytest.mark.parametrize(
+    "shape, kwargs",
+    [
+        # several passes over the input channels (5x5: 10 channels of weights per pass)
+        ((2, 40, 13, 17, 24, (5, 5)), {"padding": 2}),
+        # output-block groups (weights of all blocks exceed the L2 share), one row per item
+        ((1, 128, 7, 9, 136, (3, 3)), {"padding": 1}),
+        # wide rows: several pixel blocks with remainders (29, 45, 61 columns)
+        ((1, 3, 5, 29, 16, (3, 3)), {"padding": 1}),
+        ((2, 5, 4, 45, 17, (3, 1)), {"padding": (1, 0)}),
+        ((1, 2, 3, 61, 33, (1, 3)), {"padding": (0, 1)}),
+        # strides 2 and 3 (a compiled and the generic variant), dilation, asymmetric padding
+        ((2, 6, 15, 16, 20, (3, 3)), {"padding": 1, "stride": 2}),
+        ((1, 4, 17, 19, 8, (3, 5)), {"padding": (2, 1), "stride": (3, 3), "dilation": (1, 2)}),
+        # groups whose output channels are not a multiple of 16
+        ((2, 12, 9, 9, 18, (3, 3)), {"padding": 1, "groups": 3}),
+        # depthwise
+        ((1, 8, 10, 10, 8, (3, 3)), {"padding": 1, "groups": 8}),
+        # no padding: the input is read in place
+        ((3, 7, 8, 11, 9, (3, 2)), {"padding": 0}),
+        # padding wider than the kernel reaches, 'same' with an even kernel
+        ((1, 3, 4, 4, 5, (2, 2)), {"padding": 3}),
+        ((2, 3, 6, 7, 4, (4, 2)), {"padding": "same"}),
+        # a 1x1 image, an 11x11 kernel
+        ((4, 16, 1, 1, 16, (1, 1)), {}),
+        ((1, 3, 20, 20, 2, (11, 11)), {"padding": 5}),
+    ],
+)
+def test_compiled_kernel_matches_the_reference(shape, kwargs):
+    n, c, h, w, o, k = shape
+    groups = kwargs.get("groups", 1)
+    x, weight, bias = _case(n, c, h, w, o, k, groups)
+    got = conv2d(x, weight, bias, algorithm="direct", **kwargs)
+    pads = nn.resolve_padding(
+        kwargs.get("padding", 0), k, _pair(kwargs.get("stride", 1)), _pair(kwargs.get("dilation", 1))
+    )
+    _assert_close(
+        got,
+        x,
+        weight,
+        bias,
+        pads=pads,
+        stride=_pair(kwargs.get("stride", 1)),
+        dilation=_pair(kwargs.get("dilation", 1)),
+        groups=groups,
+    )
+    # and the implicit-GEMM path gives the same numbers
+    np.testing.assert_allclose(got, conv2d(x, weight, bias, algorithm="gemm", **kwargs), rtol=1e-4, atol=1e-4)
+
+
+def _pair(v):
+    return v if isinstance(v, tuple) else (v, v)
+
+
+@native
+@pytest.mark.parametrize("mode", ["circular", "reflect", "replicate"])
+def test_compiled_kernel_with_other_padding_modes(mode):
+    x, weight, bias = _case(2, 5, 9, 8, 7, (3, 3))
+    got = conv2d(x, weight, bias, padding=1, padding_mode=mode, algorithm="direct")
+    _assert_close(got, x, weight, bias, pads=(1, 1, 1, 1), mode=mode)
+
+
+@native
+def test_non_contiguous_and_mixed_inputs_are_handled():
+    x, weight, bias = _case(2, 4, 10, 12, 6, (3, 3))
+    xt = np.ascontiguousarray(x.transpose(0, 1, 3, 2)).transpose(0, 1, 3, 2)  # same values, F-ish strides
+    got = conv2d(xt, weight[:, :, ::-1, ::-1].copy()[:, :, ::-1, ::-1], bias, padding=1, algorithm="direct")
+    _assert_close(got, x, weight, bias, pads=(1, 1, 1, 1))
+
+
+@native
+def test_concurrent_callers_get_their_own_results():
+    """Python threads calling at once: one takes the pool, the others run alone; all correct."""
+    cases = [_case(2, 8 + i, 12, 12, 16 + 3 * i, (3, 3), seed=i) for i in range(6)]
+    want = [conv2d(x, w, b, padding=1, algorithm="gemm") for x, w, b in cases]
+    got: list = [None] * len(cases)
+    errors: list = []
+
+    def work(i):
+        try:
+            for _ in range(20):
+                got[i] = conv2d(*cases[i], padding=1, algorithm="direct")
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(cases))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-4)
+
+
+def _child_conv(queue):
+    x, weight, bias = _case(2, 16, 16, 16, 32, (3, 3))
+    queue.put(conv2d(x, weight, bias, padding=1, algorithm="direct"))
+
+
+@native
+def test_a_forked_child_can_convolve_after_the_parent_did():
+    """Pool threads do not survive fork(); the child must start its own, not wait on ghosts."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork() on this platform")
+    x, weight, bias = _case(2, 16, 16, 16, 32, (3, 3))
+    parent = conv2d(x, weight, bias, padding=1, algorithm="direct")
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child_conv, args=(queue,))
+    proc.start()
+    child = queue.get(timeout=60)
+    proc.join(timeout=60)
+    assert proc.exitcode == 0
+    np.testing.assert_array_equal(child, parent)
+
+
+@native
+def test_thread_count_does_not_change_the_result(monkeypatch):
+    x, weight, bias = _case(3, 24, 14, 14, 40, (3, 3))
+    results = []
+    for threads in (1, 2, 3):
+        status = nn.NativeStatus(True, "test", nn.native_status().path, threads)
+        monkeypatch.setattr(_native, "_STATUS", status)
+        results.append(conv2d(x, weight, bias, padding=1, algorithm="direct"))
+    np.testing.assert_array_equal(results[0], results[1])
+    np.testing.assert_array_equal(results[0], results[2])
+
+
+def test_without_the_kernel_direct_runs_as_gemm(monkeypatch):
+    """Unavailable (other CPU, not built, disabled): same results through implicit GEMM."""
+    x, weight, bias = _case(2, 6, 11, 11, 10, (3, 3))
+    monkeypatch.setattr(_native, "_STATUS", nn.NativeStatus(False, "disabled for the test"))
+    assert nn.choose_algorithm(x.shape, weight.shape, pads=(1, 1, 1, 1)) == "gemm"
+    got = conv2d(x, weight, bias, padding=1, algorithm="direct")
+    _assert_close(got, x, weight, bias, pads=(1, 1, 1, 1))
+
+
+def test_float64_and_other_backends_never_use_the_kernel(monkeypatch):
+    def refuse(*args, **kwargs):  # pragma: no cover - failing is the point
+        raise AssertionError("the float32 kernel was called")
+
+    monkeypatch.setattr("equicheck.nn.conv.native_conv2d", refuse)
+    x, weight, bias = _case(1, 3, 8, 8, 4, (3, 3))
+    out = conv2d(x.astype(np.float64), weight.astype(np.float64), padding=1, algorithm="direct")
+    assert out.dtype == np.float64
+
+
+def test_disabled_by_environment_and_thread_count_validated(monkeypatch):
+    monkeypatch.setenv("EQUICHECK_NO_NATIVE", "1")
+    status = _native._load()
+    assert not status.available and "EQUICHECK_NO_NATIVE" in status.reason
+    monkeypatch.setenv("EQUICHECK_NUM_THREADS", "3")
+    assert _native._threads() == 3
+    monkeypatch.setenv("EQUICHECK_NUM_THREADS", "many")
+    with pytest.raises(ValueError, match="EQUICHECK_NUM_THREADS"):
+        _native._threads()
+
+
+def test_status_says_why_when_the_library_is_missing(monkeypatch):
+    monkeypatch.delenv("EQUICHECK_NO_NATIVE", raising=False)
+    monkeypatch.setattr(_native, "_library_path", lambda: None)
+    status = _native._load()
+    assert not status.available and "not built" in status.reason and "C compiler" in status.reason
