@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from equicheck.nn import choose_algorithm, conv2d  # noqa: E402
+from equicheck.nn import choose_algorithm, conv2d, native_status  # noqa: E402
 
 #: N, C, H, W, O, k
 SHAPES = [
@@ -32,6 +32,16 @@ SHAPES = [
     (16, 64, 28, 28, 64, 3),
     (4, 16, 64, 64, 16, 5),
     (2, 8, 128, 128, 8, 11),
+]
+
+#: ``--more``: layers of common networks, N, C, H, W, O, k, stride, groups (padding k // 2).
+MORE_SHAPES = [
+    (1, 3, 224, 224, 64, 7, 2, 1),  # ResNet stem
+    (8, 64, 32, 32, 64, 1, 1, 1),  # pointwise
+    (4, 128, 28, 28, 128, 3, 2, 1),  # strided
+    (2, 256, 14, 14, 256, 3, 1, 1),  # deep, small grid
+    (8, 64, 32, 32, 64, 3, 1, 64),  # depthwise
+    (8, 64, 32, 32, 64, 3, 1, 4),  # grouped
 ]
 
 
@@ -85,7 +95,12 @@ def environment(torch: Any) -> list[str]:
         lines[-1] += f", torch {torch.__version__} ({torch.get_num_threads()} threads)"
     else:
         lines[-1] += ", torch not used (not installed, or --no-torch): PyTorch columns skipped"
-    names = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS")
+    status = native_status()
+    lines.append(
+        f"equicheck.nn compiled kernel: {'yes' if status.available else 'no'} ({status.reason}"
+        + (f", {status.threads} threads)" if status.available else ")")
+    )
+    names = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS", "EQUICHECK_NUM_THREADS")
     env = {k: os.environ[k] for k in names if k in os.environ}
     lines.append(f"environment: {env or 'no BLAS/OpenMP overrides'}")
     try:
@@ -112,6 +127,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (best is kept)")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
+    parser.add_argument(
+        "--algorithm",
+        default="auto",
+        choices=["auto", "direct", "gemm", "fft"],
+        help="force one conv2d algorithm (default: the one 'auto' picks)",
+    )
+    parser.add_argument("--more", action="store_true", help="also time layers of common networks")
     args = parser.parse_args(argv)
 
     torch: Any = None
@@ -140,20 +162,25 @@ def main(argv: list[str] | None = None) -> int:
     ]
     rows = []
     rng = np.random.default_rng(0)
-    for n, c, h, w, o, k in SHAPES:
+    shapes = [(*shape, 1, 1) for shape in SHAPES] + (MORE_SHAPES if args.more else [])
+    for n, c, h, w, o, k, stride, groups in shapes:
         x = rng.standard_normal((n, c, h, w), dtype=np.float32)
-        weight = rng.standard_normal((o, c, k, k), dtype=np.float32)
+        weight = rng.standard_normal((o, c // groups, k, k), dtype=np.float32)
         pad = k // 2
-        flops = 2.0 * n * o * c * k * k * h * w
-        ours_fn = lambda x=x, weight=weight, pad=pad: conv2d(x, weight, padding=pad)  # noqa: E731
+        ho, wo = (h + 2 * pad - k) // stride + 1, (w + 2 * pad - k) // stride + 1
+        flops = 2.0 * n * o * (c // groups) * k * k * ho * wo
+        kw = {"padding": pad, "stride": stride, "groups": groups}
+        ours_fn = lambda x=x, weight=weight, kw=kw: conv2d(  # noqa: E731
+            x, weight, algorithm=args.algorithm, **kw
+        )
         assert ours_fn().dtype == np.float32
         torch_fn = None
         if torch is not None:
             tx, tw = torch.from_numpy(x), torch.from_numpy(weight)
-            torch_fn = lambda tx=tx, tw=tw, pad=pad: torch.nn.functional.conv2d(tx, tw, padding=pad)  # noqa: E731
+            torch_fn = lambda tx=tx, tw=tw, kw=kw: torch.nn.functional.conv2d(tx, tw, **kw)  # noqa: E731
             ref = torch_fn().numpy()
             err = float(np.abs(ours_fn() - ref).max() / np.abs(ref).max())
-            assert err < 1e-4, f"results differ from PyTorch by {err:.2e} on {(n, c, h, w, o, k)}"
+            assert err < 1e-4, f"results differ from PyTorch by {err:.2e} on {(n, c, h, w, o, k, stride)}"
         ours = theirs = float("inf")
         for _ in range(args.rounds):
             # A pause before each block lets the other library's idle threads stop spinning
@@ -163,10 +190,17 @@ def main(argv: list[str] | None = None) -> int:
             if torch_fn is not None:
                 time.sleep(0.05)
                 theirs = min(theirs, best_time(torch_fn))
-        algo = choose_algorithm(x.shape, weight.shape, (1, 1), (pad, pad, pad, pad))
+        algo = args.algorithm
+        if algo == "auto":
+            algo = choose_algorithm(x.shape, weight.shape, (stride, stride), (pad,) * 4, groups=groups)
+        elif algo == "direct" and not native_status().available:
+            algo = "gemm"
         gf = flops / ours / 1e9
+        label = ",".join(map(str, (n, c, h, w, o, k)))
+        label += f" s{stride}" if stride > 1 else ""
+        label += f" g{groups}" if groups > 1 else ""
         row = [
-            ",".join(map(str, (n, c, h, w, o, k))),
+            label,
             algo,
             f"{ours * 1e3:.3f}",
             f"{gf:.1f}",

@@ -4,11 +4,15 @@ its thread pool (concurrent callers, fork), and the fallbacks when it is unavail
 
 from __future__ import annotations
 
-import multiprocessing
+import os
+import subprocess
+import sys
 import threading
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_nn_conv import reference_conv2d
 
 import equicheck.nn as nn
@@ -149,26 +153,32 @@ def test_concurrent_callers_get_their_own_results():
         np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-4)
 
 
-def _child_conv(queue):
-    x, weight, bias = _case(2, 16, 16, 16, 32, (3, 3))
-    queue.put(conv2d(x, weight, bias, padding=1, algorithm="direct"))
+_FORK_SCRIPT = """
+import os, sys
+import numpy as np
+from equicheck.nn import conv2d
+rng = np.random.default_rng(0)
+x = rng.standard_normal((2, 16, 16, 16), dtype=np.float32)
+w = rng.standard_normal((32, 16, 3, 3), dtype=np.float32)
+parent = conv2d(x, w, padding=1, algorithm="direct")      # the pool's threads start here
+pid = os.fork()
+if pid == 0:
+    child = conv2d(x, w, padding=1, algorithm="direct")   # must not wait on the parent's threads
+    os._exit(0 if np.array_equal(child, parent) else 3)
+_, status = os.waitpid(pid, 0)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
 
 
 @native
 def test_a_forked_child_can_convolve_after_the_parent_did():
-    """Pool threads do not survive fork(); the child must start its own, not wait on ghosts."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    """Pool threads do not survive fork(); the child must start its own, not wait on ghosts.
+
+    Run in a fresh interpreter: the test process has other libraries' threads running."""
+    if not hasattr(os, "fork"):
         pytest.skip("no fork() on this platform")
-    x, weight, bias = _case(2, 16, 16, 16, 32, (3, 3))
-    parent = conv2d(x, weight, bias, padding=1, algorithm="direct")
-    ctx = multiprocessing.get_context("fork")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_child_conv, args=(queue,))
-    proc.start()
-    child = queue.get(timeout=60)
-    proc.join(timeout=60)
-    assert proc.exitcode == 0
-    np.testing.assert_array_equal(child, parent)
+    done = subprocess.run([sys.executable, "-c", _FORK_SCRIPT], timeout=120, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 @native
@@ -218,3 +228,41 @@ def test_status_says_why_when_the_library_is_missing(monkeypatch):
     monkeypatch.setattr(_native, "_library_path", lambda: None)
     status = _native._load()
     assert not status.available and "not built" in status.reason and "C compiler" in status.reason
+
+
+@st.composite
+def wide_cases(draw):
+    """Channel counts, widths and strides that cross the kernel's block boundaries."""
+    groups = draw(st.sampled_from([1, 1, 2, 3]))
+    cg = draw(st.integers(1, 40))
+    og = draw(st.integers(1, 40))
+    kh, kw = draw(st.integers(1, 7)), draw(st.integers(1, 7))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dilation = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    pads = (draw(st.integers(0, 4)), draw(st.integers(0, 4)))
+    h = draw(st.integers(max(1, dilation[0] * (kh - 1) + 1 - 2 * pads[0]), 20))
+    w = draw(st.integers(max(1, dilation[1] * (kw - 1) + 1 - 2 * pads[1]), 70))
+    n = draw(st.integers(1, 3))
+    seed = draw(st.integers(0, 2**32 - 1))
+    return n, groups, cg, og, (kh, kw), stride, dilation, pads, h, w, seed
+
+
+@native
+@settings(max_examples=40, deadline=None)
+@given(wide_cases())
+def test_compiled_kernel_matches_the_reference_on_drawn_shapes(case):
+    n, groups, cg, og, k, stride, dilation, pads, h, w, seed = case
+    x, weight, bias = _case(n, groups * cg, h, w, groups * og, k, groups, seed)
+    got = conv2d(
+        x, weight, bias, stride=stride, padding=pads, dilation=dilation, groups=groups, algorithm="direct"
+    )
+    _assert_close(
+        got,
+        x,
+        weight,
+        bias,
+        pads=(pads[0], pads[0], pads[1], pads[1]),
+        stride=stride,
+        dilation=dilation,
+        groups=groups,
+    )

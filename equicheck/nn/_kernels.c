@@ -41,11 +41,13 @@
 
 #define EC_PMAX 28     /* output pixels per register block (28 accumulators + weight + spare) */
 #define EC_MAX_THREADS 64
+#define EC_XVEC_MAX_OG 5  /* below this many output channels per group, vectorise over columns */
 #define EC_SPIN_US 500.0 /* how long an idle worker polls (yielding) before it sleeps */
 
 typedef struct {
     const float *x;    /* input (N, C, H, W), C-contiguous */
     const float *w;    /* packed weights (G, OB, Cg, kh, kw, 16), zero-padded channels */
+    const float *weight; /* the weights as given (O, Cg, kh, kw) */
     const float *bias; /* (O,) or NULL */
     float *out;        /* output (N, O, Ho, Wo), C-contiguous */
     int N, C, H, W, O, G, kh, kw, sy, sx, dy, dx, top, left, Ho, Wo;
@@ -56,6 +58,7 @@ typedef struct {
     int in_rows, Wn;   /* input rows / columns one item reads (padded coordinates) */
     int ws;            /* row stride of the gathered rows: Wn rounded up to 16 */
     int direct;        /* 1: read x in place (no padding needed) */
+    int xvec;          /* 1: vectorise over output columns (few output channels per group) */
     long items;
     size_t scratch_floats; /* per thread: gathered input rows, then partial sums */
     _Atomic long next; /* next item to hand out */
@@ -256,6 +259,61 @@ static EC_TARGET void gather_rows(const conv_job *j, int n, int g, int iy0, floa
     }
 }
 
+/* Few output channels per group (depthwise, thin groups): vectorising over 16 output channels
+ * would leave most lanes idle, so vectorise over 16 output columns instead (stride 1 along
+ * rows), V vectors at a time: acc[v] += w[o][c][i][j] * x[c][y + i*dy][x0 + 16v + j*dx .. +16]. */
+EC_INLINE EC_TARGET void xvec_block(const int V, const float *xr, size_t cs, size_t rs, const float *w, int Cg,
+                                    int kh, int kw, int dy, int dx, float b, int cols, float *orow)
+{
+    __m512 acc[4];
+    __mmask16 m[4];
+    for (int v = 0; v < V; v++) {
+        const int left = cols - 16 * v;
+        m[v] = (__mmask16)(left >= 16 ? 0xFFFFu : left <= 0 ? 0u : ((1u << left) - 1u));
+        acc[v] = _mm512_set1_ps(b);
+    }
+    for (int c = 0; c < Cg; c++) {
+        const float *xc = xr + (size_t)c * cs;
+        for (int i = 0; i < kh; i++) {
+            const float *xi = xc + (size_t)i * dy * rs;
+            for (int jj = 0; jj < kw; jj++) {
+                const __m512 wv = _mm512_set1_ps(*w++);
+                const float *xs = xi + (size_t)jj * dx;
+                for (int v = 0; v < V; v++)
+                    acc[v] = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m[v], xs + 16 * v), acc[v]);
+            }
+        }
+    }
+    for (int v = 0; v < V; v++) _mm512_mask_storeu_ps(orow + 16 * v, m[v], acc[v]);
+}
+
+static EC_TARGET void xvec_rows(const conv_job *j, int n, int g, int y0, int R, const float *xin, size_t cs,
+                                size_t rs)
+{
+    const int taps = j->kh * j->kw;
+    for (int m = 0; m < j->Og; m++) {
+        const int o = g * j->Og + m;
+        const float *w = j->weight + (size_t)o * j->Cg * taps;
+        const float b = j->bias ? j->bias[o] : 0.0f;
+        for (int r = 0; r < R; r++) {
+            const float *xr = xin + (size_t)r * j->sy * rs;
+            float *orow = j->out + (((size_t)n * j->O + o) * j->Ho + y0 + r) * j->Wo;
+            for (int x0 = 0; x0 < j->Wo; x0 += 64) {
+                const int cols = j->Wo - x0;
+                const float *xb = xr + x0;
+                if (cols > 48)
+                    xvec_block(4, xb, cs, rs, w, j->Cg, j->kh, j->kw, j->dy, j->dx, b, cols, orow + x0);
+                else if (cols > 32)
+                    xvec_block(3, xb, cs, rs, w, j->Cg, j->kh, j->kw, j->dy, j->dx, b, cols, orow + x0);
+                else if (cols > 16)
+                    xvec_block(2, xb, cs, rs, w, j->Cg, j->kh, j->kw, j->dy, j->dx, b, cols, orow + x0);
+                else
+                    xvec_block(1, xb, cs, rs, w, j->Cg, j->kh, j->kw, j->dy, j->dx, b, cols, orow + x0);
+            }
+        }
+    }
+}
+
 static EC_TARGET int run_item(const conv_job *j, long item)
 {
     /* item = ((output block group, group), image, row chunk), the block group slowest so that
@@ -282,7 +340,7 @@ static EC_TARGET int run_item(const conv_job *j, long item)
     }
     /* Partial sums of the item's output (R rows x Wo pixels x 16 channels) between passes
      * over the input channels; each pass keeps its weights in L1 across all the rows. */
-    float *part = scratch_get(0, j->scratch_floats);
+    float *part = scratch_get(0, j->scratch_floats ? j->scratch_floats : 16);
     if (!part) return ENOMEM;
     if (!j->direct) {
         gather_rows(j, n, g, y0 * j->sy - j->top, part);
@@ -290,6 +348,10 @@ static EC_TARGET int run_item(const conv_job *j, long item)
         cs = (size_t)j->in_rows * j->ws;
         rs = j->ws;
         part += (size_t)j->Cg * j->in_rows * j->ws;
+    }
+    if (j->xvec) {
+        xvec_rows(j, n, g, y0, R, xin, cs, rs);
+        return 0;
     }
     const int nblk = (j->Wo + EC_PMAX - 1) / EC_PMAX;
     const size_t plane = (size_t)j->Ho * j->Wo;
@@ -475,13 +537,15 @@ int ec_conv2d_f32(const float *x, const float *weight, const float *bias, float 
     const int hn = (Ho - 1) * sy + (kh - 1) * dy + 1;   /* padded rows the whole output reads */
     if (j.Wn > left + W + 4096 || hn > top + H + 4096) return EINVAL;  /* absurd padding */
     j.direct = top == 0 && left == 0 && j.Wn <= W && hn <= H;
+    j.xvec = sx == 1 && j.Og < EC_XVEC_MAX_OG;
+    j.weight = weight;
     const int taps = kh * kw;
 
     /* Output blocks per item: all of them unless their weights outgrow a share of L2. */
     const size_t ob_bytes = (size_t)j.Cg * taps * 16 * sizeof(float);
     j.obg = (int)((512u << 10) / ob_bytes);
     if (j.obg < 1) j.obg = 1;
-    if (j.obg > j.OB) j.obg = j.OB;
+    if (j.obg > j.OB || j.xvec) j.obg = j.OB;
     const int groups_of_blocks = (j.OB + j.obg - 1) / j.obg;
     j.obg = (j.OB + groups_of_blocks - 1) / groups_of_blocks;
 
@@ -502,9 +566,12 @@ int ec_conv2d_f32(const float *x, const float *weight, const float *bias, float 
     if (cb < 1) cb = 1;
     const int passes = (j.Cg + cb - 1) / cb;
     j.cb = (j.Cg + passes - 1) / passes;
-    j.scratch_floats = (size_t)rows * Wo * 16;
+    j.scratch_floats = j.xvec ? 0 : (size_t)rows * Wo * 16;
     if (!j.direct) j.scratch_floats += (size_t)j.Cg * j.in_rows * j.ws;
     j.items = per_image * ((Ho + rows - 1) / rows);
+
+    atomic_store(&j.next, 0);
+    if (j.xvec) return run_job(&j, nthreads);  /* reads the weights as given */
 
     /* Weights to (G, OB, Cg, kh, kw, 16), output channels padded with zeros to 16. */
     if ((size_t)j.Cg * taps * 16 > (size_t)1 << 30) return EINVAL;  /* gather indices are int32 */
@@ -512,7 +579,6 @@ int ec_conv2d_f32(const float *x, const float *weight, const float *bias, float 
     if (!packed) return ENOMEM;
     pack_weights(weight, packed, G, j.OB, j.Og, j.Cg, taps);
     j.w = packed;
-    atomic_store(&j.next, 0);
     return run_job(&j, nthreads);
 #else
     (void)x; (void)weight; (void)bias; (void)out; (void)N; (void)C; (void)H; (void)W; (void)O; (void)G;

@@ -122,8 +122,12 @@ def choose_algorithm(
     og = o // groups
     if ho <= 0 or wo <= 0:
         return "direct" if native else "gemm"
-    ob = -(-og // 16) * groups
-    compiled = 2.0 * n * ho * wo * cg * ob * 16 * kh * kw / 3.8e11 + 1.5e-9 * n * ho * wo * ob + 1.5e-5
+    if og < _XVEC_MAX_OG and stride[1] == 1:
+        # few output channels per group: the kernel vectorises over output columns instead
+        compiled = 2.0 * n * ho * wo * cg * o * kh * kw / 6e10 + 2e-10 * n * ho * wo * o + 1.5e-5
+    else:
+        ob = -(-og // 16) * groups
+        compiled = 2.0 * n * ho * wo * cg * ob * 16 * kh * kw / 3.8e11 + 1.5e-9 * n * ho * wo * ob + 1.5e-5
     gemm = 2.0 * n * ho * wo * cg * o * kh * kw / _gemm_rate(cg, og) + 2e-4
     direct, direct_name = (compiled, "direct") if native and compiled <= gemm else (gemm, "gemm")
     if kh * kw < 16:
@@ -138,6 +142,10 @@ def choose_algorithm(
     fft = transforms + mix + spectra + 3e-4
     return "fft" if fft < direct else direct_name
 
+
+#: Below this many output channels per group (and at column stride 1) the compiled kernel
+#: vectorises over output columns (``EC_XVEC_MAX_OG`` in ``_kernels.c``).
+_XVEC_MAX_OG = 5
 
 #: From this many (sample × input × output channel) products per frequency, the FFT method mixes
 #: channels with a matrix product per frequency instead of broadcast multiply-adds.
