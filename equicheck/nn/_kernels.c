@@ -62,6 +62,8 @@ typedef struct {
     long items;
     size_t scratch_floats; /* per thread: gathered input rows, then partial sums */
     _Atomic long next; /* next item to hand out */
+    long npack;        /* weight blocks to pack before any item runs */
+    _Atomic long next_pack, packed;
 } conv_job;
 
 /* ------------------------------------------------------------------------------------------- */
@@ -215,21 +217,19 @@ static float *scratch_get(int slot, size_t floats)
     return s->data[slot];
 }
 
-/* weight (G*Og, Cg, taps) -> packed (G, OB, Cg, taps, 16), output channels past Og zero:
- * one masked gather per (block, channel, tap). */
-static EC_TARGET void pack_weights(const float *weight, float *packed, int G, int OB, int Og, int Cg, int taps)
+/* Block b = g*OB + ob of weight (G*Og, Cg, taps) -> packed (G, OB, Cg, taps, 16), output
+ * channels past Og zero: one masked gather per (channel, tap). */
+static EC_TARGET void pack_block(const conv_job *j, long b)
 {
+    const int taps = j->kh * j->kw, g = (int)(b / j->OB), ob = (int)(b % j->OB);
     const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
-    const __m512i idx = _mm512_mullo_epi32(lane, _mm512_set1_epi32(Cg * taps));
-    for (int g = 0; g < G; g++) {
-        for (int ob = 0; ob < OB; ob++) {
-            const int nvalid = Og - ob * 16 < 16 ? Og - ob * 16 : 16;
-            const __mmask16 m = (__mmask16)(nvalid == 16 ? 0xFFFFu : ((1u << nvalid) - 1u));
-            const float *base = weight + ((size_t)g * Og + (size_t)ob * 16) * Cg * taps;
-            for (int k = 0; k < Cg * taps; k++, packed += 16)
-                _mm512_store_ps(packed, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idx, base + k, 4));
-        }
-    }
+    const __m512i idx = _mm512_mullo_epi32(lane, _mm512_set1_epi32(j->Cg * taps));
+    const int nvalid = j->Og - ob * 16 < 16 ? j->Og - ob * 16 : 16;
+    const __mmask16 m = (__mmask16)(nvalid == 16 ? 0xFFFFu : ((1u << nvalid) - 1u));
+    const float *base = j->weight + ((size_t)g * j->Og + (size_t)ob * 16) * j->Cg * taps;
+    float *packed = (float *)j->w + (size_t)b * j->Cg * taps * 16;
+    for (int k = 0; k < j->Cg * taps; k++, packed += 16)
+        _mm512_store_ps(packed, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idx, base + k, 4));
 }
 
 /* Copy input rows [iy0, iy0 + in_rows) x columns [-left, Wn - left) of image n, group g, into
@@ -401,10 +401,18 @@ static _Atomic int pool_busy;            /* workers that may be touching pool_jo
 static _Atomic int pool_error;
 static _Atomic int pool_sleepers;
 
+/* Work on a job until nothing is left to hand out: first the weight blocks to pack, then
+ * (once every claimed block is packed) the output items. Anyone can take any piece, so a
+ * worker that wakes late finds less to do, never something to wait for. */
 static int drain(conv_job *j)
 {
 #if EC_HAVE_KERNEL
     long i;
+    while ((i = atomic_fetch_add(&j->next_pack, 1)) < j->npack) {
+        pack_block(j, i);
+        atomic_fetch_add(&j->packed, 1);
+    }
+    while (atomic_load(&j->packed) < j->npack) sched_yield();
     while ((i = atomic_fetch_add(&j->next, 1)) < j->items) {
         int err = run_item(j, i);
         if (err) return err;
@@ -577,8 +585,8 @@ int ec_conv2d_f32(const float *x, const float *weight, const float *bias, float 
     if ((size_t)j.Cg * taps * 16 > (size_t)1 << 30) return EINVAL;  /* gather indices are int32 */
     float *packed = scratch_get(1, (size_t)G * j.OB * j.Cg * taps * 16);
     if (!packed) return ENOMEM;
-    pack_weights(weight, packed, G, j.OB, j.Og, j.Cg, taps);
     j.w = packed;
+    j.npack = (long)G * j.OB;   /* packed by the threads, as the first part of the job */
     return run_job(&j, nthreads);
 #else
     (void)x; (void)weight; (void)bias; (void)out; (void)N; (void)C; (void)H; (void)W; (void)O; (void)G;
