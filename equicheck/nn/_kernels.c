@@ -74,11 +74,12 @@ typedef struct {
 /* acc[p] = init + sum over channels and taps; then stored to tmp[p][0:16]. P and SX are
  * compile-time constants in every instantiation (SX == 0 means "use sxr"), so the broadcast
  * addresses are constant offsets and the 28 accumulators stay in registers. */
-EC_INLINE EC_TARGET void kernel_block(const int P, const int SX, int sxr, const float *xin, size_t cs,
-                                       size_t rs, const float *w, int Cg, int kh, int kw, int dy, int dx,
-                                       __m512 init, const float *acc_in, float *tmp)
+EC_INLINE EC_TARGET void kernel_block(const int P, const int SX, const int KW, int sxr, const float *xin,
+                                       size_t cs, size_t rs, const float *w, int Cg, int kh, int kwr, int dy,
+                                       int dx, __m512 init, const float *acc_in, float *tmp)
 {
     const int s = SX ? SX : sxr;
+    const int kw = KW ? KW : kwr;
     __m512 acc[EC_PMAX];
     if (acc_in) {
 #pragma GCC unroll 28
@@ -91,6 +92,7 @@ EC_INLINE EC_TARGET void kernel_block(const int P, const int SX, int sxr, const 
         const float *xc = xin + (size_t)c * cs;
         for (int i = 0; i < kh; i++) {
             const float *xr = xc + (size_t)i * dy * rs;
+#pragma GCC unroll 8
             for (int j = 0; j < kw; j++) {
                 const float *xs = xr + (size_t)j * dx;
                 const __m512 v = _mm512_loadu_ps(w);
@@ -105,43 +107,56 @@ EC_INLINE EC_TARGET void kernel_block(const int P, const int SX, int sxr, const 
 }
 
 #define EC_ARGS sxr, xin, cs, rs, w, Cg, kh, kw, dy, dx, init, acc_in, tmp
-#define EC_CASES(SX)                                                                                   \
+#define EC_CASES(SX, KW)                                                                                 \
     switch (P) {                                                                                       \
-    case 1: kernel_block(1, SX, EC_ARGS); break;   case 2: kernel_block(2, SX, EC_ARGS); break;        \
-    case 3: kernel_block(3, SX, EC_ARGS); break;   case 4: kernel_block(4, SX, EC_ARGS); break;        \
-    case 5: kernel_block(5, SX, EC_ARGS); break;   case 6: kernel_block(6, SX, EC_ARGS); break;        \
-    case 7: kernel_block(7, SX, EC_ARGS); break;   case 8: kernel_block(8, SX, EC_ARGS); break;        \
-    case 9: kernel_block(9, SX, EC_ARGS); break;   case 10: kernel_block(10, SX, EC_ARGS); break;      \
-    case 11: kernel_block(11, SX, EC_ARGS); break; case 12: kernel_block(12, SX, EC_ARGS); break;      \
-    case 13: kernel_block(13, SX, EC_ARGS); break; case 14: kernel_block(14, SX, EC_ARGS); break;      \
-    case 15: kernel_block(15, SX, EC_ARGS); break; case 16: kernel_block(16, SX, EC_ARGS); break;      \
-    case 17: kernel_block(17, SX, EC_ARGS); break; case 18: kernel_block(18, SX, EC_ARGS); break;      \
-    case 19: kernel_block(19, SX, EC_ARGS); break; case 20: kernel_block(20, SX, EC_ARGS); break;      \
-    case 21: kernel_block(21, SX, EC_ARGS); break; case 22: kernel_block(22, SX, EC_ARGS); break;      \
-    case 23: kernel_block(23, SX, EC_ARGS); break; case 24: kernel_block(24, SX, EC_ARGS); break;      \
-    case 25: kernel_block(25, SX, EC_ARGS); break; case 26: kernel_block(26, SX, EC_ARGS); break;      \
-    case 27: kernel_block(27, SX, EC_ARGS); break; default: kernel_block(28, SX, EC_ARGS); break;      \
+    case 1: kernel_block(1, SX, KW, EC_ARGS); break;   case 2: kernel_block(2, SX, KW, EC_ARGS); break;        \
+    case 3: kernel_block(3, SX, KW, EC_ARGS); break;   case 4: kernel_block(4, SX, KW, EC_ARGS); break;        \
+    case 5: kernel_block(5, SX, KW, EC_ARGS); break;   case 6: kernel_block(6, SX, KW, EC_ARGS); break;        \
+    case 7: kernel_block(7, SX, KW, EC_ARGS); break;   case 8: kernel_block(8, SX, KW, EC_ARGS); break;        \
+    case 9: kernel_block(9, SX, KW, EC_ARGS); break;   case 10: kernel_block(10, SX, KW, EC_ARGS); break;      \
+    case 11: kernel_block(11, SX, KW, EC_ARGS); break; case 12: kernel_block(12, SX, KW, EC_ARGS); break;      \
+    case 13: kernel_block(13, SX, KW, EC_ARGS); break; case 14: kernel_block(14, SX, KW, EC_ARGS); break;      \
+    case 15: kernel_block(15, SX, KW, EC_ARGS); break; case 16: kernel_block(16, SX, KW, EC_ARGS); break;      \
+    case 17: kernel_block(17, SX, KW, EC_ARGS); break; case 18: kernel_block(18, SX, KW, EC_ARGS); break;      \
+    case 19: kernel_block(19, SX, KW, EC_ARGS); break; case 20: kernel_block(20, SX, KW, EC_ARGS); break;      \
+    case 21: kernel_block(21, SX, KW, EC_ARGS); break; case 22: kernel_block(22, SX, KW, EC_ARGS); break;      \
+    case 23: kernel_block(23, SX, KW, EC_ARGS); break; case 24: kernel_block(24, SX, KW, EC_ARGS); break;      \
+    case 25: kernel_block(25, SX, KW, EC_ARGS); break; case 26: kernel_block(26, SX, KW, EC_ARGS); break;      \
+    case 27: kernel_block(27, SX, KW, EC_ARGS); break; default: kernel_block(28, SX, KW, EC_ARGS); break;      \
     }
 
 static EC_TARGET void block_s1(int P, int sxr, const float *xin, size_t cs, size_t rs, const float *w,
                                int Cg, int kh, int kw, int dy, int dx, __m512 init, const float *acc_in,
                                float *tmp)
 {
-    EC_CASES(1)
+    /* the common kernel widths get their tap loop unrolled (measured 1.2-1.3x faster) */
+    if (kw == 3) {
+        EC_CASES(1, 3)
+    } else if (kw == 1) {
+        EC_CASES(1, 1)
+    } else if (kw == 5) {
+        EC_CASES(1, 5)
+    } else {
+        EC_CASES(1, 0)
+    }
 }
 
 static EC_TARGET void block_s2(int P, int sxr, const float *xin, size_t cs, size_t rs, const float *w,
                                int Cg, int kh, int kw, int dy, int dx, __m512 init, const float *acc_in,
                                float *tmp)
 {
-    EC_CASES(2)
+    if (kw == 3) {
+        EC_CASES(2, 3)
+    } else {
+        EC_CASES(2, 0)
+    }
 }
 
 static EC_TARGET void block_any(int P, int sxr, const float *xin, size_t cs, size_t rs, const float *w,
                                 int Cg, int kh, int kw, int dy, int dx, __m512 init, const float *acc_in,
-                               float *tmp)
+                                float *tmp)
 {
-    EC_CASES(0)
+    EC_CASES(0, 0)
 }
 
 /* r[q][l] -> r[l][q] for a 16 x 16 block of floats. */
