@@ -187,11 +187,14 @@ def test_algorithm_choice_follows_kernel_size():
     assert choose_algorithm((2, 8, 128, 128), (8, 8, 1, 1), native=False) == "gemm"
 
 
-def test_pad2d_modes_match_numpy_pad():
-    x = np.arange(2 * 3 * 4 * 5, dtype=np.float32).reshape(2, 3, 4, 5)
+@pytest.mark.parametrize("pads", [(1, 2, 3, 1), (0, 3, 0, 0), (3, 2, 3, 4), (4, 4, 5, 6)])
+def test_pad2d_modes_match_numpy_pad(pads):
+    """Thin pads (copied border by border) and wide ones (one gather) alike."""
+    x = np.arange(2 * 3 * 6 * 7, dtype=np.float32).reshape(2, 3, 6, 7)
+    top, bottom, left, right = pads
     for mode, np_mode in NP_MODES.items():
-        got = pad2d(x, (1, 2, 3, 1), mode)
-        want = np.pad(x, ((0, 0), (0, 0), (1, 2), (3, 1)), mode=np_mode)
+        got = pad2d(x, pads, mode)
+        want = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), mode=np_mode)
         np.testing.assert_array_equal(got, want)
         assert got.dtype == np.float32
 

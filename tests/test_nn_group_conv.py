@@ -37,7 +37,7 @@ def _errors(f, group, x, elements):
 
 
 @pytest.mark.parametrize(("name", "group", "size"), [("p4", c4(), 4), ("p4m", d4(), 8)])
-@pytest.mark.parametrize("algorithm", ["direct", "fft"])
+@pytest.mark.parametrize("algorithm", ["direct", "gemm", "fft"])
 def test_point_group_equivariance_three_layers_deep(name, group, size, algorithm):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((2, 3, 11, 11)).astype(np.float32)

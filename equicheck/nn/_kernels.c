@@ -57,6 +57,7 @@ typedef struct {
     int obg;           /* output blocks per work item (their weights stay in L2) */
     int in_rows, Wn;   /* input rows / columns one item reads (padded coordinates) */
     int ws;            /* row stride of the gathered rows: Wn rounded up to 16 */
+    int mode;          /* padding: EC_ZEROS, EC_CIRCULAR, EC_REFLECT or EC_REPLICATE */
     int direct;        /* 1: read x in place (no padding needed) */
     int xvec;          /* 1: vectorise over output columns (few output channels per group) */
     long items;
@@ -247,9 +248,27 @@ static EC_TARGET void pack_block(const conv_job *j, long b)
         _mm512_store_ps(packed, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idx, base + k, 4));
 }
 
+/* Padding modes, as PyTorch's padding_mode: where an index outside [0, n) reads from. */
+enum { EC_ZEROS = 0, EC_CIRCULAR = 1, EC_REFLECT = 2, EC_REPLICATE = 3 };
+
+static int source_index(int i, int n, int mode)
+{
+    if (mode == EC_CIRCULAR) {
+        i %= n;
+        return i < 0 ? i + n : i;
+    }
+    if (mode == EC_REPLICATE) return i < 0 ? 0 : n - 1;
+    /* reflect about the edge entries without repeating them */
+    const int period = 2 * (n - 1);
+    if (period == 0) return 0;
+    i = (i < 0 ? -i : i) % period;
+    return i >= n ? period - i : i;
+}
+
 /* Copy input rows [iy0, iy0 + in_rows) x columns [-left, Wn - left) of image n, group g, into
- * dst (Cg, in_rows, ws), zeros outside the image; ws is Wn rounded up to 16 so that every row
- * is whole vectors (masked loads, no per-row library calls: rows can be a few floats). */
+ * dst (Cg, in_rows, ws), padded by the job's mode; ws is Wn rounded up to 16 so that every row
+ * is whole vectors (masked loads, no per-row library calls: rows can be a few floats). Other
+ * modes than zeros then overwrite the few border entries from their source columns. */
 static EC_TARGET void gather_rows(const conv_job *j, int n, int g, int iy0, float *dst)
 {
     const int ws = j->ws;
@@ -257,10 +276,13 @@ static EC_TARGET void gather_rows(const conv_job *j, int n, int g, int iy0, floa
     for (int c = 0; c < j->Cg; c++) {
         const float *src = j->x + ((size_t)n * j->C + (size_t)g * j->Cg + c) * j->H * j->W;
         for (int r = 0; r < j->in_rows; r++, dst += ws) {
-            const int iy = iy0 + r;
+            int iy = iy0 + r;
             if (iy < 0 || iy >= j->H) {
-                for (int k = 0; k < ws; k += 16) _mm512_store_ps(dst + k, _mm512_setzero_ps());
-                continue;
+                if (j->mode == EC_ZEROS) {
+                    for (int k = 0; k < ws; k += 16) _mm512_store_ps(dst + k, _mm512_setzero_ps());
+                    continue;
+                }
+                iy = source_index(iy, j->H, j->mode);
             }
             const float *row = src + (size_t)iy * j->W;
             for (int k = 0; k < ws; k += 16) {
@@ -269,6 +291,10 @@ static EC_TARGET void gather_rows(const conv_job *j, int n, int g, int iy0, floa
                 __mmask16 m = _mm512_cmpge_epi32_mask(col, _mm512_setzero_si512()) &
                               _mm512_cmplt_epi32_mask(col, _mm512_set1_epi32(j->W < j->Wn - j->left ? j->W : j->Wn - j->left));
                 _mm512_store_ps(dst + k, _mm512_maskz_loadu_ps(m, row + (k - j->left)));
+            }
+            if (j->mode != EC_ZEROS) {
+                for (int k = 0; k < j->Wn && k < j->left; k++) dst[k] = row[source_index(k - j->left, j->W, j->mode)];
+                for (int k = j->left + j->W; k < j->Wn; k++) dst[k] = row[source_index(k - j->left, j->W, j->mode)];
             }
         }
     }
@@ -535,25 +561,27 @@ int ec_supported(void)
 }
 
 /*
- * out = conv2d(x, weight, bias) with zero padding (top, left given; the output size implies the
- * rest), as PyTorch defines it. x (N, C, H, W), weight (O, C/G, kh, kw), out (N, O, Ho, Wo), all
+ * out = conv2d(x, weight, bias) padded by mode (EC_ZEROS, EC_CIRCULAR, EC_REFLECT, EC_REPLICATE;
+ * top and left given, the output size implies the rest), as PyTorch defines it. x (N, C, H, W), weight (O, C/G, kh, kw), out (N, O, Ho, Wo), all
  * C-contiguous float32. Returns 0, EINVAL for arguments out of range, ENOMEM, or ENOSYS where
  * the CPU lacks AVX-512.
  */
 int ec_conv2d_f32(const float *x, const float *weight, const float *bias, float *out, int N, int C, int H,
                   int W, int O, int G, int kh, int kw, int sy, int sx, int dy, int dx, int top, int left,
-                  int Ho, int Wo, int nthreads)
+                  int mode, int Ho, int Wo, int nthreads)
 {
 #if EC_HAVE_KERNEL
     if (!ec_supported()) return ENOSYS;
     if (N < 1 || C < 1 || H < 1 || W < 1 || O < 1 || G < 1 || C % G || O % G || kh < 1 || kw < 1 || sy < 1 ||
-        sx < 1 || dy < 1 || dx < 1 || top < 0 || left < 0 || Ho < 1 || Wo < 1)
+        sx < 1 || dy < 1 || dx < 1 || top < 0 || left < 0 || Ho < 1 || Wo < 1 || mode < EC_ZEROS ||
+        mode > EC_REPLICATE)
         return EINVAL;
     conv_job j;
     memset(&j, 0, sizeof(j));
     j.x = x; j.bias = bias; j.out = out;
     j.N = N; j.C = C; j.H = H; j.W = W; j.O = O; j.G = G; j.kh = kh; j.kw = kw;
     j.sy = sy; j.sx = sx; j.dy = dy; j.dx = dx; j.top = top; j.left = left; j.Ho = Ho; j.Wo = Wo;
+    j.mode = mode;
     j.Cg = C / G; j.Og = O / G; j.OB = (j.Og + 15) / 16;
     j.Wn = (Wo - 1) * sx + (kw - 1) * dx + 1;
     j.ws = (j.Wn + 15) & ~15;
@@ -605,7 +633,8 @@ int ec_conv2d_f32(const float *x, const float *weight, const float *bias, float 
     return run_job(&j, nthreads);
 #else
     (void)x; (void)weight; (void)bias; (void)out; (void)N; (void)C; (void)H; (void)W; (void)O; (void)G;
-    (void)kh; (void)kw; (void)sy; (void)sx; (void)dy; (void)dx; (void)top; (void)left; (void)Ho; (void)Wo;
+    (void)kh; (void)kw; (void)sy; (void)sx; (void)dy; (void)dx; (void)top; (void)left; (void)mode; (void)Ho;
+    (void)Wo;
     (void)nthreads;
     return ENOSYS;
 #endif

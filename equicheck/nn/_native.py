@@ -81,7 +81,7 @@ def _load() -> NativeStatus:
     lib.ec_supported.argtypes = []
     fn = lib.ec_conv2d_f32
     fn.restype = ctypes.c_int
-    fn.argtypes = [ctypes.c_void_p] * 4 + [ctypes.c_int] * 17
+    fn.argtypes = [ctypes.c_void_p] * 4 + [ctypes.c_int] * 18
     if not lib.ec_supported():
         return NativeStatus(False, "this CPU lacks AVX-512 (the kernel's instruction set)", path)
     _LIB = lib
@@ -101,10 +101,11 @@ def native_status() -> NativeStatus:
 
 
 def _reference(
-    x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, pad: int, dil: int, groups: int
+    x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, pad: int, dil: int, groups: int, mode: str
 ) -> Any:
     """Plain float64 loops over taps: the obviously-correct definition."""
-    x = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    np_mode = {"zeros": "constant", "circular": "wrap", "reflect": "reflect", "replicate": "edge"}[mode]
+    x = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode=np_mode)
     n, c, h, wd = x.shape
     o, cg, kh, kw = w.shape
     og = o // groups
@@ -132,10 +133,17 @@ def _self_test(threads: int) -> bool:
     x = rng.standard_normal((2, 6, 11, 9), dtype=np.float32)
     w = rng.standard_normal((36, 2, 3, 3), dtype=np.float32)
     b = rng.standard_normal(36, dtype=np.float32)
-    want = _reference(x, w, b, 2, 2, 2, 3)
-    got = np.empty(want.shape, dtype=np.float32)
-    rc = _call(x, w, b, got, (2, 2), (2, 2, 2, 2), (2, 2), 3, threads)
-    return rc == 0 and bool(np.allclose(got, want, rtol=1e-4, atol=1e-4))
+    for mode in _MODES:
+        want = _reference(x, w, b, 2, 2, 2, 3, mode)
+        got = np.empty(want.shape, dtype=np.float32)
+        rc = _call(x, w, b, got, (2, 2), (2, 2, 2, 2), (2, 2), 3, mode, threads)
+        if rc != 0 or not np.allclose(got, want, rtol=1e-4, atol=1e-4):
+            return False
+    return True
+
+
+#: padding_mode -> the kernel's code for it
+_MODES = {"zeros": 0, "circular": 1, "reflect": 2, "replicate": 3}
 
 
 def _call(
@@ -147,6 +155,7 @@ def _call(
     pads: tuple[int, int, int, int],
     dilation: tuple[int, int],
     groups: int,
+    mode: str,
     threads: int,
 ) -> int:
     n, c, h, wd = x.shape
@@ -171,6 +180,7 @@ def _call(
             dilation[1],
             pads[0],
             pads[2],
+            _MODES[mode],
             int(out.shape[2]),
             int(out.shape[3]),
             threads,
@@ -186,11 +196,14 @@ def native_conv2d(
     pads: tuple[int, int, int, int],
     dilation: tuple[int, int],
     groups: int,
+    mode: str,
     out_hw: tuple[int, int],
 ) -> np.ndarray:
-    """Zero-padded float32 conv2d on the compiled kernel (``native_status().available`` first).
+    """float32 conv2d on the compiled kernel (check ``native_status().available`` first).
 
-    ``pads`` is (top, bottom, left, right); bottom and right follow from ``out_hw``.
+    ``pads`` is (top, bottom, left, right), filled as ``mode`` (PyTorch's padding modes; the
+    kernel reads padded entries from their sources, no padded copy is made); bottom and right
+    follow from ``out_hw``.
     """
     status = native_status()
     if not status.available:  # pragma: no cover - callers check first
@@ -200,7 +213,7 @@ def native_conv2d(
     if bias is not None:
         bias = np.ascontiguousarray(bias, dtype=np.float32)
     out = np.empty((x.shape[0], weight.shape[0], *out_hw), dtype=np.float32)
-    rc = _call(x, weight, bias, out, stride, pads, dilation, groups, status.threads)
+    rc = _call(x, weight, bias, out, stride, pads, dilation, groups, mode, status.threads)
     if rc == 12:
         raise MemoryError("equicheck.nn.conv2d: out of memory in the compiled kernel")
     if rc:  # pragma: no cover - arguments are checked before

@@ -39,7 +39,7 @@ from ..errors import ShapeError
 from ._args import contiguous, float_dtype, materialize, pair, require_4d, resolve
 from ._blas import blas_gemm, gemm_into
 from ._native import native_conv2d, native_status
-from .padding import check_mode, pad2d
+from .padding import check_mode, check_pad_limits, pad2d
 
 __all__ = ["ALGORITHMS", "choose_algorithm", "conv2d", "conv_output_size", "resolve_padding"]
 
@@ -240,9 +240,8 @@ def conv2d(
         return _fft_conv(backend, x, weight, bias, st, pads, dil, groups, padding_mode, (ho, wo))
     if algorithm == "direct" and native:
         if padding_mode != "zeros":
-            x = pad2d(x, pads, padding_mode)
-            pads = (0, 0, 0, 0)
-        return native_conv2d(x, weight, bias, st, pads, dil, groups, (ho, wo))
+            check_pad_limits((h, w), pads, padding_mode)
+        return native_conv2d(x, weight, bias, st, pads, dil, groups, padding_mode, (ho, wo))
     return _gemm_conv(backend, x, weight, bias, st, pads, dil, groups, padding_mode, (ho, wo))
 
 
