@@ -12,6 +12,7 @@ setup(
         Extension(
             "equicheck.nn._kernels",
             sources=["equicheck/nn/_kernels.c"],
+            depends=["equicheck/nn/_kernels_impl.h"],
             extra_compile_args=["-O3", "-Wall"],
             extra_link_args=["-pthread"],
             optional=True,

@@ -55,6 +55,20 @@ def test_conv2d_runs_on_the_backend(backend: Backend, label: str, fn: Any, kwarg
     np.testing.assert_allclose(backend.to_host(got), want, rtol=1e-5, atol=1e-5)
 
 
+def test_the_compiled_numpy_kernel_is_never_called_for_another_backend(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> Any:  # pragma: no cover - failing is the point
+        raise AssertionError("the NumPy kernel was called")
+
+    monkeypatch.setattr("equicheck.nn.conv.native_conv2d", refuse)
+    x = np.random.default_rng(0).standard_normal((1, 3, 8, 8))
+    w = np.random.default_rng(1).standard_normal((4, 3, 3, 3))
+    for dtype in (np.float32, np.float64):
+        got = nn.conv2d(backend.asarray(x.astype(dtype)), backend.asarray(w.astype(dtype)), padding=1)
+        assert backend.is_array(got)
+
+
 def test_layers_and_group_convs_run_on_the_backend(backend: Backend) -> None:
     net = nn.Sequential(
         nn.LiftingConv2d(3, 2, 3, group="p4m", padding=1, padding_mode="circular", seed=0),

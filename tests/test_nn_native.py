@@ -24,11 +24,11 @@ native = pytest.mark.skipif(
 )
 
 
-def _case(n, c, h, w, o, k, groups=1, seed=0):
+def _case(n, c, h, w, o, k, groups=1, seed=0, dtype=np.float32):
     rng = np.random.default_rng(seed)
-    x = rng.standard_normal((n, c, h, w)).astype(np.float32)
-    weight = rng.standard_normal((o, c // groups, *k)).astype(np.float32)
-    bias = rng.standard_normal(o).astype(np.float32)
+    x = rng.standard_normal((n, c, h, w)).astype(dtype)
+    weight = rng.standard_normal((o, c // groups, *k)).astype(dtype)
+    bias = rng.standard_normal(o).astype(dtype)
     return x, weight, bias
 
 
@@ -53,8 +53,8 @@ def _assert_close(got, x, weight, bias, **kw):
         kw.get("groups", 1),
         kw.get("mode", "zeros"),
     ).max()
-    assert got.dtype == np.float32 and got.shape == want.shape and got.flags.c_contiguous
-    np.testing.assert_allclose(got, want, rtol=0, atol=3e-6 * bound)
+    assert got.dtype == x.dtype and got.shape == want.shape and got.flags.c_contiguous
+    np.testing.assert_allclose(got, want, rtol=0, atol=(3e-6 if x.dtype == np.float32 else 1e-13) * bound)
 
 
 @native
@@ -86,10 +86,11 @@ def _assert_close(got, x, weight, bias, **kw):
         ((1, 3, 20, 20, 2, (11, 11)), {"padding": 5}),
     ],
 )
-def test_compiled_kernel_matches_the_reference(shape, kwargs):
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_kernel_matches_the_reference(shape, kwargs, dtype):
     n, c, h, w, o, k = shape
     groups = kwargs.get("groups", 1)
-    x, weight, bias = _case(n, c, h, w, o, k, groups)
+    x, weight, bias = _case(n, c, h, w, o, k, groups, dtype=dtype)
     got = conv2d(x, weight, bias, algorithm="direct", **kwargs)
     pads = nn.resolve_padding(
         kwargs.get("padding", 0), k, _pair(kwargs.get("stride", 1)), _pair(kwargs.get("dilation", 1))
@@ -113,9 +114,10 @@ def _pair(v):
 
 
 @native
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("mode", ["circular", "reflect", "replicate"])
-def test_compiled_kernel_with_other_padding_modes(mode):
-    x, weight, bias = _case(2, 5, 9, 8, 7, (3, 3))
+def test_compiled_kernel_with_other_padding_modes(mode, dtype):
+    x, weight, bias = _case(2, 5, 9, 8, 7, (3, 3), dtype=dtype)
     got = conv2d(x, weight, bias, padding=1, padding_mode=mode, algorithm="direct")
     _assert_close(got, x, weight, bias, pads=(1, 1, 1, 1), mode=mode)
 
@@ -203,14 +205,21 @@ def test_without_the_kernel_direct_runs_as_gemm(monkeypatch):
     _assert_close(got, x, weight, bias, pads=(1, 1, 1, 1))
 
 
-def test_float64_and_other_backends_never_use_the_kernel(monkeypatch):
-    def refuse(*args, **kwargs):  # pragma: no cover - failing is the point
-        raise AssertionError("the float32 kernel was called")
+@native
+def test_float64_runs_on_the_kernel_in_float64(monkeypatch):
+    seen = []
+    real = _native.native_conv2d
 
-    monkeypatch.setattr("equicheck.nn.conv.native_conv2d", refuse)
-    x, weight, bias = _case(1, 3, 8, 8, 4, (3, 3))
-    out = conv2d(x.astype(np.float64), weight.astype(np.float64), padding=1, algorithm="direct")
-    assert out.dtype == np.float64
+    def spy(x, *args, **kwargs):
+        seen.append(x.dtype)
+        return real(x, *args, **kwargs)
+
+    monkeypatch.setattr("equicheck.nn.conv.native_conv2d", spy)
+    x, weight, bias = _case(2, 5, 9, 11, 20, (3, 3), dtype=np.float64)
+    got = conv2d(x, weight, bias, padding=1, algorithm="direct")
+    assert seen == [np.float64] and got.dtype == np.float64
+    want = reference_conv2d(x, weight, bias, pads=(1, 1, 1, 1))
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12 * np.abs(want).max())
 
 
 def test_disabled_by_environment_and_thread_count_validated(monkeypatch):
@@ -245,15 +254,16 @@ def wide_cases(draw):
     w = draw(st.integers(max(1, dilation[1] * (kw - 1) + 1 - 2 * pads[1]), 70))
     n = draw(st.integers(1, 3))
     seed = draw(st.integers(0, 2**32 - 1))
-    return n, groups, cg, og, (kh, kw), stride, dilation, pads, h, w, seed
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    return n, groups, cg, og, (kh, kw), stride, dilation, pads, h, w, seed, dtype
 
 
 @native
 @settings(max_examples=40, deadline=None)
 @given(wide_cases())
 def test_compiled_kernel_matches_the_reference_on_drawn_shapes(case):
-    n, groups, cg, og, k, stride, dilation, pads, h, w, seed = case
-    x, weight, bias = _case(n, groups * cg, h, w, groups * og, k, groups, seed)
+    n, groups, cg, og, k, stride, dilation, pads, h, w, seed, dtype = case
+    x, weight, bias = _case(n, groups * cg, h, w, groups * og, k, groups, seed, dtype)
     got = conv2d(
         x, weight, bias, stride=stride, padding=pads, dilation=dilation, groups=groups, algorithm="direct"
     )

@@ -2,10 +2,11 @@
 
 The kernel is built by ``pip install`` as an optional extension (see ``setup.py``) and loaded
 with ctypes (it has no Python API of its own, so the GIL is released while it runs). It
-computes float32 NumPy convolutions on x86-64 CPUs with AVX-512; everywhere else
+computes float32 and float64 NumPy convolutions on x86-64 CPUs with AVX-512; everywhere else
 ``native_status().available`` is False and ``conv2d`` uses its NumPy algorithms. The first
-use checks it against a float64 reference on a small case with groups, stride, dilation
-and padding, so a miscompiled build is refused instead of giving wrong results.
+use checks both types against a float64 reference on a small case with groups, stride,
+dilation and every padding mode, so a miscompiled build is refused instead of giving wrong
+results.
 
 ``EQUICHECK_NO_NATIVE=1`` disables it; ``EQUICHECK_NUM_THREADS`` sets its thread count
 (default: the CPUs this process may run on).
@@ -79,13 +80,13 @@ def _load() -> NativeStatus:
         return NativeStatus(False, f"the compiled kernel could not be loaded: {exc}", path)
     lib.ec_supported.restype = ctypes.c_int
     lib.ec_supported.argtypes = []
-    fn = lib.ec_conv2d_f32
-    fn.restype = ctypes.c_int
-    fn.argtypes = [ctypes.c_void_p] * 4 + [ctypes.c_int] * 18
+    for fn in (lib.ec_conv2d_f32, lib.ec_conv2d_f64):
+        fn.restype = ctypes.c_int
+        fn.argtypes = [ctypes.c_void_p] * 4 + [ctypes.c_int] * 18
     if not lib.ec_supported():
         return NativeStatus(False, "this CPU lacks AVX-512 (the kernel's instruction set)", path)
     _LIB = lib
-    status = NativeStatus(True, "compiled AVX-512 direct kernel", path, _threads())
+    status = NativeStatus(True, "compiled AVX-512 direct kernel (float32, float64)", path, _threads())
     if not _self_test(status.threads):
         _LIB = None
         return NativeStatus(False, "the compiled kernel failed its self-test; please report", path)
@@ -93,7 +94,7 @@ def _load() -> NativeStatus:
 
 
 def native_status() -> NativeStatus:
-    """Whether float32 NumPy convolutions run on the compiled kernel (cached after the first call)."""
+    """Whether float32/float64 NumPy convolutions run on the compiled kernel (cached after the first call)."""
     global _STATUS
     if _STATUS is None:
         _STATUS = _load()
@@ -130,15 +131,16 @@ def _reference(
 
 def _self_test(threads: int) -> bool:
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((2, 6, 11, 9), dtype=np.float32)
-    w = rng.standard_normal((36, 2, 3, 3), dtype=np.float32)
-    b = rng.standard_normal(36, dtype=np.float32)
-    for mode in _MODES:
-        want = _reference(x, w, b, 2, 2, 2, 3, mode)
-        got = np.empty(want.shape, dtype=np.float32)
-        rc = _call(x, w, b, got, (2, 2), (2, 2, 2, 2), (2, 2), 3, mode, threads)
-        if rc != 0 or not np.allclose(got, want, rtol=1e-4, atol=1e-4):
-            return False
+    for dtype, tol in ((np.float32, 1e-4), (np.float64, 1e-10)):
+        x = rng.standard_normal((2, 6, 11, 9)).astype(dtype)
+        w = rng.standard_normal((36, 2, 3, 3)).astype(dtype)
+        b = rng.standard_normal(36).astype(dtype)
+        for mode in _MODES:
+            want = _reference(x, w, b, 2, 2, 2, 3, mode)
+            got = np.empty(want.shape, dtype=dtype)
+            rc = _call(x, w, b, got, (2, 2), (2, 2, 2, 2), (2, 2), 3, mode, threads)
+            if rc != 0 or not np.allclose(got, want, rtol=tol, atol=tol):
+                return False
     return True
 
 
@@ -160,8 +162,9 @@ def _call(
 ) -> int:
     n, c, h, wd = x.shape
     o, _, kh, kw = w.shape
+    fn = _LIB.ec_conv2d_f64 if x.dtype == np.float64 else _LIB.ec_conv2d_f32
     return int(
-        _LIB.ec_conv2d_f32(
+        fn(
             x.ctypes.data,
             w.ctypes.data,
             None if b is None else b.ctypes.data,
@@ -199,7 +202,9 @@ def native_conv2d(
     mode: str,
     out_hw: tuple[int, int],
 ) -> np.ndarray:
-    """float32 conv2d on the compiled kernel (check ``native_status().available`` first).
+    """float32 or float64 conv2d on the compiled kernel (check ``native_status().available``).
+
+    x, weight and bias must share that dtype (``conv2d`` promotes them first).
 
     ``pads`` is (top, bottom, left, right), filled as ``mode`` (PyTorch's padding modes; the
     kernel reads padded entries from their sources, no padded copy is made); bottom and right
@@ -208,11 +213,14 @@ def native_conv2d(
     status = native_status()
     if not status.available:  # pragma: no cover - callers check first
         raise RuntimeError(f"the compiled convolution kernel is unavailable: {status.reason}")
-    x = np.ascontiguousarray(x, dtype=np.float32)
-    weight = np.ascontiguousarray(weight, dtype=np.float32)
+    dtype = np.dtype(x.dtype)
+    if dtype not in (np.float32, np.float64):  # pragma: no cover - conv2d checks first
+        raise TypeError(f"the compiled kernel computes float32 or float64, got {dtype}")
+    x = np.ascontiguousarray(x)
+    weight = np.ascontiguousarray(weight, dtype=dtype)
     if bias is not None:
-        bias = np.ascontiguousarray(bias, dtype=np.float32)
-    out = np.empty((x.shape[0], weight.shape[0], *out_hw), dtype=np.float32)
+        bias = np.ascontiguousarray(bias, dtype=dtype)
+    out = np.empty((x.shape[0], weight.shape[0], *out_hw), dtype=dtype)
     rc = _call(x, weight, bias, out, stride, pads, dilation, groups, mode, status.threads)
     if rc == 12:
         raise MemoryError("equicheck.nn.conv2d: out of memory in the compiled kernel")

@@ -3,10 +3,10 @@
 Three algorithms compute the same thing:
 
 * ``'direct'`` (compiled). A register-blocked direct convolution in C (``_kernels.c``, via
-  :mod:`equicheck.nn._native`) for float32 NumPy arrays on x86-64 CPUs with AVX-512: 28
-  output pixels x 16 output channels stay in vector registers while the input is streamed
-  through broadcast FMAs; near the machine's peak FMA rate. Elsewhere ``'direct'`` runs as
-  ``'gemm'``.
+  :mod:`equicheck.nn._native`) for float32 and float64 NumPy arrays on x86-64 CPUs with
+  AVX-512: 28 output pixels x 16 output channels (8 in float64) stay in vector registers
+  while the input is streamed through broadcast FMAs; near the machine's peak FMA rate.
+  Elsewhere ``'direct'`` runs as ``'gemm'``.
 * ``'gemm'`` (implicit GEMM, any backend). The input is laid out once as a (channels × positions)
   buffer in which the images follow each other with their zero padding *shared* between
   neighbouring rows and images. In that buffer a kernel tap (i, j) is a constant column
@@ -101,15 +101,18 @@ def choose_algorithm(
     groups: int = 1,
     *,
     native: bool | None = None,
+    dtype: Any = np.float32,
 ) -> str:
     """``'direct'``, ``'gemm'`` or ``'fft'``: the one a cost model (fitted on a 2-core x86 CPU)
     finds cheapest.
 
     ``native``: whether the compiled direct kernel may be used (default: whether it is
-    available here, i.e. for float32 NumPy arrays). It costs its multiply-adds, with the
-    output channels of each group rounded up to 16 (its vector width), at about 380 GFLOP/s
-    on 2 cores, plus a little per output pixel. GEMM costs N·Ho·Wo·C·O·kh·kw/groups
-    multiply-adds at a GEMM rate that falls for thin channel counts; FFT costs (N·C + N·O)
+    available here, i.e. for float32/float64 NumPy arrays). It costs its multiply-adds, with
+    the output channels of each group rounded up to its vector width (16 float32, 8 float64),
+    at about 380 GFLOP/s in float32 on 2 cores (half that in float64), plus a little per
+    output pixel. ``dtype`` is the element type (float64 halves the compiled and GEMM rates).
+    GEMM costs N·Ho·Wo·C·O·kh·kw/groups multiply-adds at a GEMM rate that falls for thin
+    channel counts; FFT costs (N·C + N·O)
     transforms of size Ly·Lx plus N·C·O/groups complex multiply-adds per frequency (cheap as
     broadcast operations for few channels, dear as NumPy's one-BLAS-call-per-frequency
     batched products for many), and computes every position even for strides > 1.
@@ -122,13 +125,16 @@ def choose_algorithm(
     og = o // groups
     if ho <= 0 or wo <= 0:
         return "direct" if native else "gemm"
+    wide = _is_double(dtype)  # float64: half the lanes, half the rate
+    lanes, slow = (8, 2.0) if wide else (16, 1.0)
     if og < _XVEC_MAX_OG and stride[1] == 1:
         # few output channels per group: the kernel vectorises over output columns instead
-        compiled = 2.0 * n * ho * wo * cg * o * kh * kw / 6e10 + 2e-10 * n * ho * wo * o + 1.5e-5
+        compiled = slow * 2.0 * n * ho * wo * cg * o * kh * kw / 6e10 + 2e-10 * n * ho * wo * o + 1.5e-5
     else:
-        ob = -(-og // 16) * groups
-        compiled = 2.0 * n * ho * wo * cg * ob * 16 * kh * kw / 3.8e11 + 1.5e-9 * n * ho * wo * ob + 1.5e-5
-    gemm = 2.0 * n * ho * wo * cg * o * kh * kw / _gemm_rate(cg, og) + 2e-4
+        ob = -(-og // lanes) * groups
+        macs = n * ho * wo * cg * ob * lanes * kh * kw
+        compiled = slow * 2.0 * macs / 3.8e11 + 1.5e-9 * n * ho * wo * ob + 1.5e-5
+    gemm = slow * 2.0 * n * ho * wo * cg * o * kh * kw / _gemm_rate(cg, og) + 2e-4
     direct, direct_name = (compiled, "direct") if native and compiled <= gemm else (gemm, "gemm")
     if kh * kw < 16:
         return direct_name
@@ -141,6 +147,14 @@ def choose_algorithm(
     spectra = 1e-10 * o * cg * freqs * 4
     fft = transforms + mix + spectra + 3e-4
     return "fft" if fft < direct else direct_name
+
+
+def _is_double(dtype: Any) -> bool:
+    """Whether ``dtype`` (NumPy's, or another array library's) has 8-byte elements."""
+    try:
+        return np.dtype(dtype).itemsize > 4
+    except TypeError:
+        return "64" in str(dtype)
 
 
 #: Below this many output channels per group (and at column stride 1) the compiled kernel
@@ -175,8 +189,8 @@ def conv2d(
     padding : int, (rows, columns), ``'valid'`` or ``'same'`` (stride 1 only).
     groups : split C and O into this many independent groups (``groups=C`` is depthwise).
     padding_mode : ``'zeros'``, ``'circular'``, ``'reflect'`` or ``'replicate'``.
-    algorithm : ``'auto'`` (by a cost model), ``'direct'`` (the compiled kernel for float32
-        NumPy arrays where :func:`native_status` says it is available, else ``'gemm'``),
+    algorithm : ``'auto'`` (by a cost model), ``'direct'`` (the compiled kernel for float32 and
+        float64 NumPy arrays where :func:`native_status` says it is available, else ``'gemm'``),
         ``'gemm'`` (implicit GEMM) or ``'fft'``.
 
     Returns an (N, O, Ho, Wo) array of the promoted floating dtype of x and weight
@@ -231,10 +245,10 @@ def conv2d(
     if n == 0 or o == 0 or c == 0:
         out = xp.zeros((n, o, ho, wo), dtype=dtype)
         return out if bias is None or n == 0 else out + xp.reshape(bias, (1, o, 1, 1))
-    native = backend.name == "numpy" and dtype == np.float32 and native_status().available
+    native = backend.name == "numpy" and dtype in (np.float32, np.float64) and native_status().available
     if algorithm == "auto":
         algorithm = choose_algorithm(
-            tuple(x.shape), tuple(weight.shape), st, pads, dil, groups, native=native
+            tuple(x.shape), tuple(weight.shape), st, pads, dil, groups, native=native, dtype=dtype
         )
     if algorithm == "fft":
         return _fft_conv(backend, x, weight, bias, st, pads, dil, groups, padding_mode, (ho, wo))
