@@ -1,5 +1,8 @@
 """Benchmark equicheck.nn.conv2d (float32) against PyTorch's CPU conv2d and the BLAS matmul rate.
 
+``--dtype float64`` times float64 instead (the "x matmul" column then still compares with the
+float32 matrix-product rate).
+
 Run:  python benchmarks/conv.py            (add --markdown for a table to paste in docs/nn.md)
 
 Every shape is timed as the best of several rounds; equicheck and PyTorch alternate
@@ -134,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         help="force one conv2d algorithm (default: the one 'auto' picks)",
     )
     parser.add_argument("--more", action="store_true", help="also time layers of common networks")
+    parser.add_argument("--dtype", default="float32", choices=["float32", "float64"], help="element type")
     args = parser.parse_args(argv)
 
     torch: Any = None
@@ -164,8 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     rng = np.random.default_rng(0)
     shapes = [(*shape, 1, 1) for shape in SHAPES] + (MORE_SHAPES if args.more else [])
     for n, c, h, w, o, k, stride, groups in shapes:
-        x = rng.standard_normal((n, c, h, w), dtype=np.float32)
-        weight = rng.standard_normal((o, c // groups, k, k), dtype=np.float32)
+        x = rng.standard_normal((n, c, h, w)).astype(args.dtype)
+        weight = rng.standard_normal((o, c // groups, k, k)).astype(args.dtype)
         pad = k // 2
         ho, wo = (h + 2 * pad - k) // stride + 1, (w + 2 * pad - k) // stride + 1
         flops = 2.0 * n * o * (c // groups) * k * k * ho * wo
@@ -173,14 +177,15 @@ def main(argv: list[str] | None = None) -> int:
         ours_fn = lambda x=x, weight=weight, kw=kw: conv2d(  # noqa: E731
             x, weight, algorithm=args.algorithm, **kw
         )
-        assert ours_fn().dtype == np.float32
+        assert ours_fn().dtype == np.dtype(args.dtype)
         torch_fn = None
         if torch is not None:
             tx, tw = torch.from_numpy(x), torch.from_numpy(weight)
             torch_fn = lambda tx=tx, tw=tw, kw=kw: torch.nn.functional.conv2d(tx, tw, **kw)  # noqa: E731
             ref = torch_fn().numpy()
             err = float(np.abs(ours_fn() - ref).max() / np.abs(ref).max())
-            assert err < 1e-4, f"results differ from PyTorch by {err:.2e} on {(n, c, h, w, o, k, stride)}"
+            limit = 1e-4 if args.dtype == "float32" else 1e-10
+            assert err < limit, f"results differ from PyTorch by {err:.2e} on {(n, c, h, w, o, k, stride)}"
         ours = theirs = float("inf")
         for _ in range(args.rounds):
             # A pause before each block lets the other library's idle threads stop spinning
@@ -192,7 +197,9 @@ def main(argv: list[str] | None = None) -> int:
                 theirs = min(theirs, best_time(torch_fn))
         algo = args.algorithm
         if algo == "auto":
-            algo = choose_algorithm(x.shape, weight.shape, (stride, stride), (pad,) * 4, groups=groups)
+            algo = choose_algorithm(
+                x.shape, weight.shape, (stride, stride), (pad,) * 4, groups=groups, dtype=x.dtype
+            )
         elif algo == "direct" and not native_status().available:
             algo = "gemm"
         gf = flops / ours / 1e9
