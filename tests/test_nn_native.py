@@ -277,3 +277,26 @@ def test_compiled_kernel_matches_the_reference_on_drawn_shapes(case):
         dilation=dilation,
         groups=groups,
     )
+
+
+def test_status_says_why_when_the_cpu_lacks_avx512(monkeypatch):
+    """The library loads but reports the CPU unsupported: refused, with the reason."""
+
+    class Fn:
+        def __init__(self, value=0):
+            self.value = value
+
+        def __call__(self, *args):
+            return self.value
+
+    class FakeLibrary:
+        ec_supported = Fn(0)
+        ec_conv2d_f32 = Fn(38)
+        ec_conv2d_f64 = Fn(38)
+
+    monkeypatch.delenv("EQUICHECK_NO_NATIVE", raising=False)
+    monkeypatch.setattr(_native, "_library_path", lambda: "/somewhere/_kernels.so")
+    monkeypatch.setattr(_native.ctypes, "CDLL", lambda path: FakeLibrary())
+    monkeypatch.setattr(_native, "_LIB", None)
+    status = _native._load()
+    assert not status.available and "AVX-512" in status.reason
