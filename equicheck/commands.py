@@ -497,6 +497,7 @@ def backends_command(subparsers: Any) -> Runner:
         import json
 
         from .backends import available_backends, get_backend
+        from .nn import native_status
 
         rows: dict[str, dict[str, Any]] = {}
         for name, why in available_backends().items():
@@ -504,6 +505,18 @@ def backends_command(subparsers: Any) -> Runner:
                 rows[name] = {"usable": True, **get_backend(name).info()}
             else:
                 rows[name] = {"usable": False, "reason": why}
+        kernel = native_status()
+        kernel_line = (
+            f"{kernel.reason}, {kernel.threads} threads"
+            if kernel.available
+            else f"not in use, conv2d runs its NumPy algorithms: {kernel.reason}"
+        )
+        if "numpy" in rows:
+            rows["numpy"]["conv2d_kernel"] = {
+                "available": kernel.available,
+                "reason": kernel.reason,
+                "threads": kernel.threads,
+            }
         if args.json:
             print(json.dumps(rows, indent=2, default=str))
             return 0
@@ -511,10 +524,12 @@ def backends_command(subparsers: Any) -> Runner:
         for name, row in rows.items():
             if row["usable"]:
                 versions = [f"{row.get('xp', name)} {row.get('version', '?')}"]
-                versions += [f"{k} {v}" for k, v in row.items() if k not in _INFO_SHOWN]
+                shown = (*_INFO_SHOWN, "conv2d_kernel")
+                versions += [f"{k} {v}" for k, v in row.items() if k not in shown]
                 print(f"{name:<{width}}  usable on {row.get('device', '?')} ({', '.join(versions)})")
             else:
                 print(f"{name:<{width}}  not usable: {row['reason']}")
+        print(f"equicheck.nn conv2d on numpy: {kernel_line}")
         return 0
 
     return run

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import equicheck.nn as nn
 from equicheck.cli import main
 from equicheck.commands import load_target, parse_shape
 
@@ -254,9 +255,12 @@ def test_backends_lists_numpy_and_says_why_cupy_is_not_usable(capsys):
     lines = {line.split()[0]: line for line in out.splitlines()}
     assert "usable on cpu" in lines["numpy"]
     assert "cupy" in lines
+    kernel = nn.native_status()
+    assert f"equicheck.nn conv2d on numpy: {kernel.reason}" in out
     status, out, _ = run(["backends", "--json"], capsys)
     data = json.loads(out)
     assert data["numpy"]["usable"] is True
+    assert data["numpy"]["conv2d_kernel"]["available"] is kernel.available
     assert data["cupy"]["usable"] or "CuPy" in data["cupy"]["reason"] or "GPU" in data["cupy"]["reason"]
 
 
