@@ -300,3 +300,14 @@ def test_status_says_why_when_the_cpu_lacks_avx512(monkeypatch):
     monkeypatch.setattr(_native, "_LIB", None)
     status = _native._load()
     assert not status.available and "AVX-512" in status.reason
+
+
+def test_an_empty_padded_grid_gives_the_bias_alone():
+    x = np.zeros((1, 2, 0, 5), np.float32)
+    w = np.ones((3, 2, 1, 1), np.float32)
+    b = np.array([1.0, 2.0, 3.0], np.float32)
+    for algorithm in ("direct", "gemm"):
+        out = conv2d(x, w, b, padding=1, algorithm=algorithm)
+        assert out.shape == (1, 3, 2, 7)
+        np.testing.assert_array_equal(out[0, :, 0, 0], b)
+

@@ -245,7 +245,12 @@ def conv2d(
     if n == 0 or o == 0 or c == 0:
         out = xp.zeros((n, o, ho, wo), dtype=dtype)
         return out if bias is None or n == 0 else out + xp.reshape(bias, (1, o, 1, 1))
-    native = backend.name == "numpy" and dtype in (np.float32, np.float64) and native_status().available
+    native = (
+        backend.name == "numpy"
+        and dtype in (np.float32, np.float64)
+        and min(h, w) > 0  # an empty grid, padded: the NumPy path gives the bias alone
+        and native_status().available
+    )
     if algorithm == "auto":
         algorithm = choose_algorithm(
             tuple(x.shape), tuple(weight.shape), st, pads, dil, groups, native=native, dtype=dtype
