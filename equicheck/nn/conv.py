@@ -249,6 +249,7 @@ def conv2d(
         backend.name == "numpy"
         and dtype in (np.float32, np.float64)
         and min(h, w) > 0  # an empty grid, padded: the NumPy path gives the bias alone
+        and max(pads) <= 4096  # the kernel's limit (wider padding is all zeros around the grid)
         and native_status().available
     )
     if algorithm == "auto":
