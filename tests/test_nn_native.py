@@ -4,6 +4,7 @@ its thread pool (concurrent callers, fork), and the fallbacks when it is unavail
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -22,6 +23,24 @@ native = pytest.mark.skipif(
     not nn.native_status().available,
     reason=f"compiled kernel unavailable here: {nn.native_status().reason}",
 )
+
+
+def _isas():
+    """The instruction sets whose kernels this CPU can run (AVX-512 CPUs run both)."""
+    status = nn.native_status()
+    if not status.available:
+        return []
+    return ["avx512", "avx2"] if status.isa == "avx512" else [status.isa]
+
+
+@pytest.fixture(params=["avx512", "avx2"])
+def isa(request, monkeypatch):
+    """Run the test on the kernels of one instruction set."""
+    if request.param not in _isas():
+        pytest.skip(f"this CPU cannot run the {request.param} kernels")
+    status = nn.native_status()
+    monkeypatch.setattr(_native, "_STATUS", dataclasses.replace(status, isa=request.param))
+    return request.param
 
 
 def _case(n, c, h, w, o, k, groups=1, seed=0, dtype=np.float32):
@@ -87,7 +106,7 @@ def _assert_close(got, x, weight, bias, **kw):
     ],
 )
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_compiled_kernel_matches_the_reference(shape, kwargs, dtype):
+def test_compiled_kernel_matches_the_reference(shape, kwargs, dtype, isa):
     n, c, h, w, o, k = shape
     groups = kwargs.get("groups", 1)
     x, weight, bias = _case(n, c, h, w, o, k, groups, dtype=dtype)
@@ -116,7 +135,7 @@ def _pair(v):
 @native
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("mode", ["circular", "reflect", "replicate"])
-def test_compiled_kernel_with_other_padding_modes(mode, dtype):
+def test_compiled_kernel_with_other_padding_modes(mode, dtype, isa):
     x, weight, bias = _case(2, 5, 9, 8, 7, (3, 3), dtype=dtype)
     got = conv2d(x, weight, bias, padding=1, padding_mode=mode, algorithm="direct")
     _assert_close(got, x, weight, bias, pads=(1, 1, 1, 1), mode=mode)
@@ -255,18 +274,22 @@ def wide_cases(draw):
     n = draw(st.integers(1, 3))
     seed = draw(st.integers(0, 2**32 - 1))
     dtype = draw(st.sampled_from([np.float32, np.float64]))
-    return n, groups, cg, og, (kh, kw), stride, dilation, pads, h, w, seed, dtype
+    isa = draw(st.sampled_from(_isas() or ["avx512"]))
+    return n, groups, cg, og, (kh, kw), stride, dilation, pads, h, w, seed, dtype, isa
 
 
 @native
 @settings(max_examples=40, deadline=None)
 @given(wide_cases())
 def test_compiled_kernel_matches_the_reference_on_drawn_shapes(case):
-    n, groups, cg, og, k, stride, dilation, pads, h, w, seed, dtype = case
+    n, groups, cg, og, k, stride, dilation, pads, h, w, seed, dtype, isa = case
     x, weight, bias = _case(n, groups * cg, h, w, groups * og, k, groups, seed, dtype)
-    got = conv2d(
-        x, weight, bias, stride=stride, padding=pads, dilation=dilation, groups=groups, algorithm="direct"
-    )
+    status = dataclasses.replace(nn.native_status(), isa=isa)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_native, "_STATUS", status)
+        got = conv2d(
+            x, weight, bias, stride=stride, padding=pads, dilation=dilation, groups=groups, algorithm="direct"
+        )
     _assert_close(
         got,
         x,
@@ -279,7 +302,7 @@ def test_compiled_kernel_matches_the_reference_on_drawn_shapes(case):
     )
 
 
-def test_status_says_why_when_the_cpu_lacks_avx512(monkeypatch):
+def test_status_says_why_when_the_cpu_lacks_the_instructions(monkeypatch):
     """The library loads but reports the CPU unsupported: refused, with the reason."""
 
     class Fn:
@@ -290,7 +313,7 @@ def test_status_says_why_when_the_cpu_lacks_avx512(monkeypatch):
             return self.value
 
     class FakeLibrary:
-        ec_supported = Fn(0)
+        ec_isa = Fn(0)
         ec_conv2d_f32 = Fn(38)
         ec_conv2d_f64 = Fn(38)
 
@@ -299,7 +322,20 @@ def test_status_says_why_when_the_cpu_lacks_avx512(monkeypatch):
     monkeypatch.setattr(_native.ctypes, "CDLL", lambda path: FakeLibrary())
     monkeypatch.setattr(_native, "_LIB", None)
     status = _native._load()
-    assert not status.available and "AVX-512" in status.reason
+    assert not status.available and "AVX-512" in status.reason and "AVX2" in status.reason
+
+
+def test_the_instruction_set_can_be_chosen_and_is_checked(monkeypatch):
+    monkeypatch.delenv("EQUICHECK_NO_NATIVE", raising=False)
+    monkeypatch.setattr(_native, "_LIB", None)
+    monkeypatch.setenv("EQUICHECK_NATIVE_ISA", "sse2")
+    if nn.native_status().available:
+        with pytest.raises(ValueError, match="EQUICHECK_NATIVE_ISA"):
+            _native._load()
+    if "avx2" in _isas():
+        monkeypatch.setenv("EQUICHECK_NATIVE_ISA", "avx2")
+        status = _native._load()
+        assert status.available and status.isa == "avx2" and "AVX2" in status.reason
 
 
 def test_an_empty_padded_grid_gives_the_bias_alone():
@@ -310,4 +346,3 @@ def test_an_empty_padded_grid_gives_the_bias_alone():
         out = conv2d(x, w, b, padding=1, algorithm=algorithm)
         assert out.shape == (1, 3, 2, 7)
         np.testing.assert_array_equal(out[0, :, 0, 0], b)
-

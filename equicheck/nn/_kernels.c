@@ -1,5 +1,5 @@
 /*
- * Direct float32 and float64 convolution for x86-64 CPUs with AVX-512, called from
+ * Direct float32 and float64 convolution for x86-64 CPUs with AVX-512 or AVX2, called from
  * equicheck/nn/_native.py through ctypes. The kernels themselves are in _kernels_impl.h,
  * included here once per element type; this file holds what the types share: the job, the
  * blocking choices, per-thread scratch, padding indices, the thread pool and the entry points.
@@ -21,7 +21,9 @@
  * sleep; the calling thread always works too and never waits for a worker to wake up
  * (items are handed out by an atomic counter), so a late worker costs nothing.
  *
- * Elsewhere (other CPUs or compilers) ec_supported() returns 0 and Python uses NumPy.
+ * Each kernel exists for AVX-512 (16 float / 8 double lanes, 28-pixel blocks) and for AVX2 with
+ * FMA (8 / 4 lanes, 14-pixel blocks); ec_isa() says which the CPU has. Elsewhere (other CPUs
+ * or compilers) it returns 0 and Python uses NumPy.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -41,7 +43,6 @@
 #define EC_HAVE_KERNEL 0
 #endif
 
-#define EC_PMAX 28     /* output pixels per register block (28 accumulators + weight + spare) */
 #define EC_MAX_THREADS 64
 #define EC_XVEC_MAX_OG 5  /* below this many output channels per group, vectorise over columns */
 #define EC_SPIN_US 500.0 /* how long an idle worker polls (yielding) before it sleeps */
@@ -77,11 +78,12 @@ struct conv_job {
 enum { EC_ZEROS = 0, EC_CIRCULAR = 1, EC_REFLECT = 2, EC_REPLICATE = 3 };
 
 #if EC_HAVE_KERNEL
-#define EC_TARGET __attribute__((target("avx512f,fma")))
+#define EC_TARGET_512 __attribute__((target("avx512f,fma")))
+#define EC_TARGET_AVX2 __attribute__((target("avx2,fma")))
 #define EC_INLINE static inline __attribute__((always_inline))
 
 /* r[q][l] -> r[l][q] for a 16 x 16 block of floats. */
-EC_INLINE EC_TARGET void transpose16_ps(__m512 r[16])
+EC_INLINE EC_TARGET_512 void transpose16_ps(__m512 r[16])
 {
     __m512 t[16], u[16];
     for (int i = 0; i < 8; i++) {
@@ -107,7 +109,7 @@ EC_INLINE EC_TARGET void transpose16_ps(__m512 r[16])
 }
 
 /* r[q][l] -> r[l][q] for an 8 x 8 block of doubles. */
-EC_INLINE EC_TARGET void transpose8_pd(__m512d r[8])
+EC_INLINE EC_TARGET_512 void transpose8_pd(__m512d r[8])
 {
     __m512d t[8], u[8];
     for (int i = 0; i < 4; i++) {
@@ -174,38 +176,79 @@ static int source_index(int i, int n, int mode)
     return i >= n ? period - i : i;
 }
 
-/* ---- the kernels, once per element type (_kernels_impl.h) ---------------------------------- */
-#define EC_LANES(n) ((EC_MASK)((n) >= EC_VL ? (1u << EC_VL) - 1u : (n) <= 0 ? 0u : (1u << (n)) - 1u))
+/* r[q][l] -> r[l][q] for 8 x 8 floats and 4 x 4 doubles in AVX2 registers. */
+EC_INLINE EC_TARGET_AVX2 void transpose8_ps_avx2(__m256 r[8])
+{
+    __m256 t[8], u[8];
+    for (int i = 0; i < 4; i++) {
+        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 2; i++) {
+        u[4 * i + 0] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+        u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+        u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+        u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm256_permute2f128_ps(u[i], u[4 + i], 0x20);
+        r[4 + i] = _mm256_permute2f128_ps(u[i], u[4 + i], 0x31);
+    }
+}
 
+EC_INLINE EC_TARGET_AVX2 void transpose4_pd_avx2(__m256d r[4])
+{
+    const __m256d t0 = _mm256_unpacklo_pd(r[0], r[1]), t1 = _mm256_unpackhi_pd(r[0], r[1]);
+    const __m256d t2 = _mm256_unpacklo_pd(r[2], r[3]), t3 = _mm256_unpackhi_pd(r[2], r[3]);
+    r[0] = _mm256_permute2f128_pd(t0, t2, 0x20);
+    r[1] = _mm256_permute2f128_pd(t1, t3, 0x20);
+    r[2] = _mm256_permute2f128_pd(t0, t2, 0x31);
+    r[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
+}
+
+/* ---- the kernels, once per (element type, instruction set): _kernels_impl.h ---------------- */
+/* AVX-512: 32 vector registers, 28 of them accumulators; masks are k-registers. */
+#define EC_TARGET EC_TARGET_512
+#define EC_PMAX 28
+#define EC_LANES(n) ((EC_MASK)((n) >= EC_VL ? (1u << EC_VL) - 1u : (n) <= 0 ? 0u : (1u << (n)) - 1u))
+#define EC_RANGE(first, limit)                                                                             \
+    ((EC_MASK)(_mm512_cmpge_epi32_mask(_mm512_add_epi32(EC_LANE16, _mm512_set1_epi32(first)),             \
+                                       _mm512_setzero_si512()) &                                          \
+               _mm512_cmplt_epi32_mask(_mm512_add_epi32(EC_LANE16, _mm512_set1_epi32(first)),             \
+                                       _mm512_set1_epi32(limit))))
+#define EC_LANE16 _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
+#define EC_OP(name) _mm512_##name##_ps
+#define EC_MASKZ_LOADU(m, p) _mm512_maskz_loadu_ps(m, p)
+#define EC_MASK_STOREU(p, m, v) _mm512_mask_storeu_ps(p, m, v)
 #define EC_T float
 #define EC_V __m512
 #define EC_VL 16
 #define EC_MASK __mmask16
-#define EC_OP(name) _mm512_##name##_ps
-#define EC_NAME(name) name##_f32
+#define EC_NAME(name) name##_f32_512
 #define EC_TRANSPOSE transpose16_ps
 #define EC_GATHER(m, stride, addr)                                                                         \
-    _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m,                                                     \
-                             _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, \
-                                                                 2, 1, 0),                              \
-                                                _mm512_set1_epi32(stride)),                             \
+    _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, _mm512_mullo_epi32(EC_LANE16, _mm512_set1_epi32(stride)), \
                              addr, 4)
 #include "_kernels_impl.h"
+#undef EC_OP
+#undef EC_MASKZ_LOADU
+#undef EC_MASK_STOREU
 #undef EC_T
 #undef EC_V
 #undef EC_VL
 #undef EC_MASK
-#undef EC_OP
 #undef EC_NAME
 #undef EC_TRANSPOSE
 #undef EC_GATHER
 
+#define EC_OP(name) _mm512_##name##_pd
+#define EC_MASKZ_LOADU(m, p) _mm512_maskz_loadu_pd(m, p)
+#define EC_MASK_STOREU(p, m, v) _mm512_mask_storeu_pd(p, m, v)
 #define EC_T double
 #define EC_V __m512d
 #define EC_VL 8
 #define EC_MASK __mmask8
-#define EC_OP(name) _mm512_##name##_pd
-#define EC_NAME(name) name##_f64
+#define EC_NAME(name) name##_f64_512
 #define EC_TRANSPOSE transpose8_pd
 #define EC_GATHER(m, stride, addr)                                                                         \
     _mm512_mask_i32gather_pd(_mm512_setzero_pd(), m,                                                     \
@@ -213,14 +256,89 @@ static int source_index(int i, int n, int mode)
                                                 _mm256_set1_epi32(stride)),                             \
                              addr, 8)
 #include "_kernels_impl.h"
+#undef EC_OP
+#undef EC_MASKZ_LOADU
+#undef EC_MASK_STOREU
 #undef EC_T
 #undef EC_V
 #undef EC_VL
 #undef EC_MASK
-#undef EC_OP
 #undef EC_NAME
 #undef EC_TRANSPOSE
 #undef EC_GATHER
+#undef EC_TARGET
+#undef EC_PMAX
+#undef EC_LANES
+#undef EC_RANGE
+
+/* AVX2: 16 vector registers, 14 of them accumulators (plus the weight and a broadcast);
+ * masks are vectors whose lanes are all ones or all zeros. */
+#define EC_TARGET EC_TARGET_AVX2
+#define EC_PMAX 14
+#define EC_LANE8 _mm256_set_epi32(7, 6, 5, 4, 3, 2, 1, 0)
+#define EC_LANE4 _mm256_set_epi64x(3, 2, 1, 0)
+#define EC_OP(name) _mm256_##name##_ps
+#define EC_MASKZ_LOADU(m, p) _mm256_maskload_ps(p, m)
+#define EC_MASK_STOREU(p, m, v) _mm256_maskstore_ps(p, m, v)
+#define EC_LANES(n) _mm256_cmpgt_epi32(_mm256_set1_epi32(n), EC_LANE8)
+#define EC_RANGE(first, limit)                                                                             \
+    _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(-(first)), EC_LANE8),                        \
+                        _mm256_cmpgt_epi32(_mm256_set1_epi32((limit) - (first)), EC_LANE8))
+#define EC_T float
+#define EC_V __m256
+#define EC_VL 8
+#define EC_MASK __m256i
+#define EC_NAME(name) name##_f32_avx2
+#define EC_TRANSPOSE transpose8_ps_avx2
+#define EC_GATHER(m, stride, addr)                                                                         \
+    _mm256_mask_i32gather_ps(_mm256_setzero_ps(), addr, _mm256_mullo_epi32(EC_LANE8, _mm256_set1_epi32(stride)), \
+                             _mm256_castsi256_ps(m), 4)
+#include "_kernels_impl.h"
+#undef EC_OP
+#undef EC_MASKZ_LOADU
+#undef EC_MASK_STOREU
+#undef EC_LANES
+#undef EC_RANGE
+#undef EC_T
+#undef EC_V
+#undef EC_VL
+#undef EC_MASK
+#undef EC_NAME
+#undef EC_TRANSPOSE
+#undef EC_GATHER
+
+#define EC_OP(name) _mm256_##name##_pd
+#define EC_MASKZ_LOADU(m, p) _mm256_maskload_pd(p, m)
+#define EC_MASK_STOREU(p, m, v) _mm256_maskstore_pd(p, m, v)
+#define EC_LANES(n) _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), EC_LANE4)
+#define EC_RANGE(first, limit)                                                                             \
+    _mm256_andnot_si256(_mm256_cmpgt_epi64(_mm256_set1_epi64x(-(first)), EC_LANE4),                       \
+                        _mm256_cmpgt_epi64(_mm256_set1_epi64x((limit) - (first)), EC_LANE4))
+#define EC_T double
+#define EC_V __m256d
+#define EC_VL 4
+#define EC_MASK __m256i
+#define EC_NAME(name) name##_f64_avx2
+#define EC_TRANSPOSE transpose4_pd_avx2
+#define EC_GATHER(m, stride, addr)                                                                         \
+    _mm256_mask_i32gather_pd(_mm256_setzero_pd(), addr,                                                  \
+                             _mm_mullo_epi32(_mm_set_epi32(3, 2, 1, 0), _mm_set1_epi32(stride)),        \
+                             _mm256_castsi256_pd(m), 8)
+#include "_kernels_impl.h"
+#undef EC_OP
+#undef EC_MASKZ_LOADU
+#undef EC_MASK_STOREU
+#undef EC_LANES
+#undef EC_RANGE
+#undef EC_T
+#undef EC_V
+#undef EC_VL
+#undef EC_MASK
+#undef EC_NAME
+#undef EC_TRANSPOSE
+#undef EC_GATHER
+#undef EC_TARGET
+#undef EC_PMAX
 #endif /* EC_HAVE_KERNEL */
 
 /* ---- thread pool --------------------------------------------------------------------------- */
@@ -342,11 +460,14 @@ static int run_job(conv_job *j, int nthreads)
 }
 
 /* ---- entry points -------------------------------------------------------------------------- */
-int ec_supported(void)
+/* The best instruction set the kernels have for this CPU (and OS): 2 AVX-512, 1 AVX2, 0 none. */
+int ec_isa(void)
 {
 #if EC_HAVE_KERNEL
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
+    if (!__builtin_cpu_supports("fma")) return 0;
+    if (__builtin_cpu_supports("avx512f")) return 2;
+    return __builtin_cpu_supports("avx2") ? 1 : 0;
 #else
     return 0;
 #endif
@@ -356,25 +477,34 @@ int ec_supported(void)
  * out = conv2d(x, weight, bias) padded by mode (EC_ZEROS, EC_CIRCULAR, EC_REFLECT, EC_REPLICATE;
  * top and left given, the output size implies the rest), as PyTorch defines it. x (N, C, H, W),
  * weight (O, C/G, kh, kw), out (N, O, Ho, Wo), all C-contiguous, of the entry point's type.
- * Returns 0, EINVAL for arguments out of range, ENOMEM, or ENOSYS where the CPU lacks AVX-512.
+ * isa: 0 the best this CPU has, 2 AVX-512, 1 AVX2. Returns 0, EINVAL for arguments out of range,
+ * ENOMEM, or ENOSYS where the CPU lacks the instruction set.
  */
-static int conv2d_entry(int f64, const void *x, const void *weight, const void *bias, void *out, int N, int C,
-                        int H, int W, int O, int G, int kh, int kw, int sy, int sx, int dy, int dx, int top,
+static int conv2d_entry(int f64, int isa, const void *x, const void *weight, const void *bias, void *out, int N,
+                        int C, int H, int W, int O, int G, int kh, int kw, int sy, int sx, int dy, int dx, int top,
                         int left, int mode, int Ho, int Wo, int nthreads)
 {
 #if EC_HAVE_KERNEL
-    if (!ec_supported()) return ENOSYS;
+    const int best = ec_isa();
+    if (isa == 0) isa = best;
+    if (isa < 1 || isa > best) return ENOSYS;
     if (N < 1 || C < 1 || H < 1 || W < 1 || O < 1 || G < 1 || C % G || O % G || kh < 1 || kw < 1 || sy < 1 ||
         sx < 1 || dy < 1 || dx < 1 || top < 0 || left < 0 || Ho < 1 || Wo < 1 || mode < EC_ZEROS ||
         mode > EC_REPLICATE)
         return EINVAL;
-    const int vl = f64 ? 8 : 16;                  /* lanes of a 64-byte vector */
+    const size_t vb = isa == 2 ? 64 : 32;         /* bytes of a vector */
     const size_t elem = f64 ? sizeof(double) : sizeof(float);
+    const int vl = (int)(vb / elem);              /* its lanes */
     conv_job j;
     memset(&j, 0, sizeof(j));
     j.x = x; j.weight = weight; j.bias = bias; j.out = out;
-    j.run_item = f64 ? run_item_f64 : run_item_f32;
-    j.pack_block = f64 ? pack_block_f64 : pack_block_f32;
+    if (isa == 2) {
+        j.run_item = f64 ? run_item_f64_512 : run_item_f32_512;
+        j.pack_block = f64 ? pack_block_f64_512 : pack_block_f32_512;
+    } else {
+        j.run_item = f64 ? run_item_f64_avx2 : run_item_f32_avx2;
+        j.pack_block = f64 ? pack_block_f64_avx2 : pack_block_f32_avx2;
+    }
     j.N = N; j.C = C; j.H = H; j.W = W; j.O = O; j.G = G; j.kh = kh; j.kw = kw;
     j.sy = sy; j.sx = sx; j.dy = dy; j.dx = dx; j.top = top; j.left = left; j.Ho = Ho; j.Wo = Wo;
     j.mode = mode;
@@ -388,7 +518,7 @@ static int conv2d_entry(int f64, const void *x, const void *weight, const void *
     const int taps = kh * kw;
 
     /* Output blocks per item: all of them unless their weights outgrow a share of L2. */
-    const size_t ob_bytes = (size_t)j.Cg * taps * 64;
+    const size_t ob_bytes = (size_t)j.Cg * taps * vb;
     j.obg = (int)((512u << 10) / ob_bytes);
     if (j.obg < 1) j.obg = 1;
     if (j.obg > j.OB || j.xvec) j.obg = j.OB;
@@ -408,11 +538,11 @@ static int conv2d_entry(int f64, const void *x, const void *weight, const void *
     rows = (Ho + nchunks - 1) / nchunks;   /* equal chunks: no long item at the end */
     j.rows = rows;
     j.in_rows = (rows - 1) * sy + (kh - 1) * dy + 1;
-    int cb = 16384 / (taps * 64);          /* 16 KiB of weights per pass */
+    int cb = (int)(16384 / (taps * vb));   /* 16 KiB of weights per pass */
     if (cb < 1) cb = 1;
     const int passes = (j.Cg + cb - 1) / cb;
     j.cb = (j.Cg + passes - 1) / passes;
-    j.scratch_bytes = j.xvec ? 0 : (size_t)rows * Wo * 64;
+    j.scratch_bytes = j.xvec ? 0 : (size_t)rows * Wo * vb;
     if (!j.direct) j.scratch_bytes += (size_t)j.Cg * j.in_rows * j.ws * elem;
     j.items = per_image * ((Ho + rows - 1) / rows);
 
@@ -421,13 +551,13 @@ static int conv2d_entry(int f64, const void *x, const void *weight, const void *
 
     /* Weights to (G, OB, Cg, kh, kw, VL), output channels padded with zeros to VL. */
     if ((size_t)j.Cg * taps * vl > (size_t)1 << 30) return EINVAL;  /* gather indices are int32 */
-    void *packed = scratch_get(1, (size_t)G * j.OB * j.Cg * taps * 64);
+    void *packed = scratch_get(1, (size_t)G * j.OB * j.Cg * taps * vb);
     if (!packed) return ENOMEM;
     j.w = packed;
     j.npack = (long)G * j.OB;   /* packed by the threads, as the first part of the job */
     return run_job(&j, nthreads);
 #else
-    (void)f64; (void)x; (void)weight; (void)bias; (void)out; (void)N; (void)C; (void)H; (void)W; (void)O;
+    (void)f64; (void)isa; (void)x; (void)weight; (void)bias; (void)out; (void)N; (void)C; (void)H; (void)W; (void)O;
     (void)G; (void)kh; (void)kw; (void)sy; (void)sx; (void)dy; (void)dx; (void)top; (void)left; (void)mode;
     (void)Ho; (void)Wo; (void)nthreads;
     return ENOSYS;
@@ -436,16 +566,16 @@ static int conv2d_entry(int f64, const void *x, const void *weight, const void *
 
 int ec_conv2d_f32(const float *x, const float *weight, const float *bias, float *out, int N, int C, int H,
                   int W, int O, int G, int kh, int kw, int sy, int sx, int dy, int dx, int top, int left,
-                  int mode, int Ho, int Wo, int nthreads)
+                  int mode, int Ho, int Wo, int nthreads, int isa)
 {
-    return conv2d_entry(0, x, weight, bias, out, N, C, H, W, O, G, kh, kw, sy, sx, dy, dx, top, left, mode, Ho,
+    return conv2d_entry(0, isa, x, weight, bias, out, N, C, H, W, O, G, kh, kw, sy, sx, dy, dx, top, left, mode, Ho,
                         Wo, nthreads);
 }
 
 int ec_conv2d_f64(const double *x, const double *weight, const double *bias, double *out, int N, int C, int H,
                   int W, int O, int G, int kh, int kw, int sy, int sx, int dy, int dx, int top, int left,
-                  int mode, int Ho, int Wo, int nthreads)
+                  int mode, int Ho, int Wo, int nthreads, int isa)
 {
-    return conv2d_entry(1, x, weight, bias, out, N, C, H, W, O, G, kh, kw, sy, sx, dy, dx, top, left, mode, Ho,
+    return conv2d_entry(1, isa, x, weight, bias, out, N, C, H, W, O, G, kh, kw, sy, sx, dy, dx, top, left, mode, Ho,
                         Wo, nthreads);
 }

@@ -1,13 +1,28 @@
 /*
- * The convolution kernels for one element type, included by _kernels.c once per type with
- * (see there): EC_T (float / double), EC_V (its 512-bit vector), EC_VL (lanes: 16 / 8),
- * EC_MASK (the lane mask type), EC_OP(name) (the intrinsic _mm512_<name>_ps / _pd),
- * EC_NAME(name) (name with the type's suffix), EC_TRANSPOSE (VL x VL in registers) and
- * EC_GATHER(mask, index, address) (one masked gather of VL weights).
+ * The convolution kernels for one element type and instruction set, included by _kernels.c
+ * once per (type, ISA) with (see there): EC_TARGET (the ISA's function attribute), EC_PMAX
+ * (pixels per register block), EC_T (float / double), EC_V (its vector), EC_VL (lanes),
+ * EC_MASK (a lane mask), EC_OP(name) (the intrinsic <prefix>_<name>_ps / _pd for load, loadu,
+ * store, setzero, set1, fmadd), EC_LANES(n) (mask of the first n lanes), EC_RANGE(first, limit)
+ * (mask of lanes l with 0 <= first + l < limit), EC_MASKZ_LOADU(mask, p), EC_MASK_STOREU(p,
+ * mask, v), EC_TRANSPOSE (VL x VL in registers), EC_GATHER(mask, stride, address) (one masked
+ * gather of VL weights) and EC_NAME(name) (name with the type's and ISA's suffix).
  *
- * A vector is 64 bytes for both types, so the cache blocking chosen in _kernels.c (in bytes)
- * is the same; only the channels per vector (VL) differ.
+ * The cache blocking chosen in _kernels.c is in bytes, so it holds for every vector width.
  */
+
+#if EC_PMAX > 14
+#define EC_CASES_HI(SX, KW)                                                                                \
+    case 15: EC_K(15, SX, KW, EC_ARGS); break; case 16: EC_K(16, SX, KW, EC_ARGS); break;                  \
+    case 17: EC_K(17, SX, KW, EC_ARGS); break; case 18: EC_K(18, SX, KW, EC_ARGS); break;                  \
+    case 19: EC_K(19, SX, KW, EC_ARGS); break; case 20: EC_K(20, SX, KW, EC_ARGS); break;                  \
+    case 21: EC_K(21, SX, KW, EC_ARGS); break; case 22: EC_K(22, SX, KW, EC_ARGS); break;                  \
+    case 23: EC_K(23, SX, KW, EC_ARGS); break; case 24: EC_K(24, SX, KW, EC_ARGS); break;                  \
+    case 25: EC_K(25, SX, KW, EC_ARGS); break; case 26: EC_K(26, SX, KW, EC_ARGS); break;                  \
+    case 27: EC_K(27, SX, KW, EC_ARGS); break;
+#else
+#define EC_CASES_HI(SX, KW)
+#endif
 
 /* acc[p] = init (or acc_in[p]) + the sum over Cg channels and the taps; then stored to
  * tmp[p][0:VL]. P, SX and KW are compile-time constants in every instantiation (SX == 0:
@@ -55,14 +70,9 @@ EC_INLINE EC_TARGET void EC_NAME(kernel_block)(const int P, const int SX, const 
     case 7: EC_K(7, SX, KW, EC_ARGS); break;   case 8: EC_K(8, SX, KW, EC_ARGS); break;                    \
     case 9: EC_K(9, SX, KW, EC_ARGS); break;   case 10: EC_K(10, SX, KW, EC_ARGS); break;                  \
     case 11: EC_K(11, SX, KW, EC_ARGS); break; case 12: EC_K(12, SX, KW, EC_ARGS); break;                  \
-    case 13: EC_K(13, SX, KW, EC_ARGS); break; case 14: EC_K(14, SX, KW, EC_ARGS); break;                  \
-    case 15: EC_K(15, SX, KW, EC_ARGS); break; case 16: EC_K(16, SX, KW, EC_ARGS); break;                  \
-    case 17: EC_K(17, SX, KW, EC_ARGS); break; case 18: EC_K(18, SX, KW, EC_ARGS); break;                  \
-    case 19: EC_K(19, SX, KW, EC_ARGS); break; case 20: EC_K(20, SX, KW, EC_ARGS); break;                  \
-    case 21: EC_K(21, SX, KW, EC_ARGS); break; case 22: EC_K(22, SX, KW, EC_ARGS); break;                  \
-    case 23: EC_K(23, SX, KW, EC_ARGS); break; case 24: EC_K(24, SX, KW, EC_ARGS); break;                  \
-    case 25: EC_K(25, SX, KW, EC_ARGS); break; case 26: EC_K(26, SX, KW, EC_ARGS); break;                  \
-    case 27: EC_K(27, SX, KW, EC_ARGS); break; default: EC_K(28, SX, KW, EC_ARGS); break;                  \
+    case 13: EC_K(13, SX, KW, EC_ARGS); break;                                                             \
+    EC_CASES_HI(SX, KW)                                                                                    \
+    default: EC_K(EC_PMAX, SX, KW, EC_ARGS); break;                                                        \
     }
 
 /* Column stride 1: the common kernel widths get their tap loop unrolled (measured 1.2-1.3x
@@ -100,6 +110,7 @@ static EC_TARGET void EC_NAME(block_any)(int P, int sxr, const EC_T *xin, size_t
     EC_CASES(0, 0)
 }
 #undef EC_CASES
+#undef EC_CASES_HI
 #undef EC_K
 #undef EC_ARGS
 
@@ -112,7 +123,7 @@ static EC_TARGET void EC_NAME(store_block)(const EC_T *tmp, int P, EC_T *out0, s
         for (int q = 0; q < EC_VL; q++) r[q] = q < np ? EC_OP(load)(tmp + EC_VL * (p0 + q)) : EC_OP(setzero)();
         EC_TRANSPOSE(r);
         const EC_MASK m = EC_LANES(np);
-        for (int l = 0; l < nvalid; l++) EC_OP(mask_storeu)(out0 + (size_t)l * ostride + p0, m, r[l]);
+        for (int l = 0; l < nvalid; l++) EC_MASK_STOREU(out0 + (size_t)l * ostride + p0, m, r[l]);
     }
 }
 
@@ -137,7 +148,6 @@ static EC_TARGET void EC_NAME(gather_rows)(const conv_job *j, int n, int g, int 
 {
     const int ws = j->ws;
     const int limit = j->W < j->Wn - j->left ? j->W : j->Wn - j->left;  /* image columns used */
-    const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     for (int c = 0; c < j->Cg; c++) {
         const EC_T *src = (const EC_T *)j->x + ((size_t)n * j->C + (size_t)g * j->Cg + c) * j->H * j->W;
         for (int r = 0; r < j->in_rows; r++, dst += ws) {
@@ -150,13 +160,8 @@ static EC_TARGET void EC_NAME(gather_rows)(const conv_job *j, int n, int g, int 
                 iy = source_index(iy, j->H, j->mode);
             }
             const EC_T *row = src + (size_t)iy * j->W;
-            for (int k = 0; k < ws; k += EC_VL) {
-                /* image column of lane l: k + l - left; valid when 0 <= it < limit */
-                const __m512i col = _mm512_add_epi32(lane, _mm512_set1_epi32(k - j->left));
-                const __mmask16 m16 = _mm512_cmpge_epi32_mask(col, _mm512_setzero_si512()) &
-                                      _mm512_cmplt_epi32_mask(col, _mm512_set1_epi32(limit));
-                EC_OP(store)(dst + k, EC_OP(maskz_loadu)((EC_MASK)m16, row + (k - j->left)));
-            }
+            for (int k = 0; k < ws; k += EC_VL) /* image column of lane l: k + l - left */
+                EC_OP(store)(dst + k, EC_MASKZ_LOADU(EC_RANGE(k - j->left, limit), row + (k - j->left)));
             if (j->mode != EC_ZEROS) {
                 for (int k = 0; k < j->Wn && k < j->left; k++) dst[k] = row[source_index(k - j->left, j->W, j->mode)];
                 for (int k = j->left + j->W; k < j->Wn; k++) dst[k] = row[source_index(k - j->left, j->W, j->mode)];
@@ -186,11 +191,11 @@ EC_INLINE EC_TARGET void EC_NAME(xvec_block)(const int V, const EC_T *xr, size_t
                 const EC_V wv = EC_OP(set1)(*w++);
                 const EC_T *xs = xi + (size_t)jj * dx;
                 for (int v = 0; v < V; v++)
-                    acc[v] = EC_OP(fmadd)(wv, EC_OP(maskz_loadu)(m[v], xs + EC_VL * v), acc[v]);
+                    acc[v] = EC_OP(fmadd)(wv, EC_MASKZ_LOADU(m[v], xs + EC_VL * v), acc[v]);
             }
         }
     }
-    for (int v = 0; v < V; v++) EC_OP(mask_storeu)(orow + EC_VL * v, m[v], acc[v]);
+    for (int v = 0; v < V; v++) EC_MASK_STOREU(orow + EC_VL * v, m[v], acc[v]);
 }
 
 static EC_TARGET void EC_NAME(xvec_rows)(const conv_job *j, int n, int g, int y0, int R, const EC_T *xin,
@@ -261,7 +266,7 @@ static EC_TARGET int EC_NAME(run_item)(const conv_job *j, long item)
     for (int ob = ob_lo; ob < ob_hi; ob++) {
         const int oc = g * j->Og + ob * EC_VL;
         const int nvalid = j->Og - ob * EC_VL < EC_VL ? j->Og - ob * EC_VL : EC_VL;
-        const EC_V init = j->bias ? EC_OP(maskz_loadu)(EC_LANES(nvalid), (const EC_T *)j->bias + oc)
+        const EC_V init = j->bias ? EC_MASKZ_LOADU(EC_LANES(nvalid), (const EC_T *)j->bias + oc)
                                   : EC_OP(setzero)();
         const EC_T *wob = (const EC_T *)j->w + ((size_t)g * j->OB + ob) * j->Cg * taps * EC_VL;
         for (int c0 = 0; c0 < j->Cg; c0 += j->cb) {

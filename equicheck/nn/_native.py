@@ -2,14 +2,16 @@
 
 The kernel is built by ``pip install`` as an optional extension (see ``setup.py``) and loaded
 with ctypes (it has no Python API of its own, so the GIL is released while it runs). It
-computes float32 and float64 NumPy convolutions on x86-64 CPUs with AVX-512; everywhere else
+computes float32 and float64 NumPy convolutions on x86-64 CPUs with AVX-512 or AVX2 (with
+FMA), using the widest the CPU has; everywhere else
 ``native_status().available`` is False and ``conv2d`` uses its NumPy algorithms. The first
 use checks both types against a float64 reference on a small case with groups, stride,
 dilation and every padding mode, so a miscompiled build is refused instead of giving wrong
 results.
 
 ``EQUICHECK_NO_NATIVE=1`` disables it; ``EQUICHECK_NUM_THREADS`` sets its thread count
-(default: the CPUs this process may run on).
+(default: the CPUs this process may run on); ``EQUICHECK_NATIVE_ISA=avx2`` uses the AVX2
+kernels on an AVX-512 CPU (to compare them, or to test them).
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ __all__ = ["NativeStatus", "native_conv2d", "native_status"]
 
 _ENOSYS = 38
 
+#: instruction set name -> the kernel's code for it (ec_isa's values)
+_ISAS = {"avx512": 2, "avx2": 1}
+
 
 @dataclass(frozen=True)
 class NativeStatus:
@@ -35,6 +40,7 @@ class NativeStatus:
     reason: str
     path: str | None = None
     threads: int = 1
+    isa: str | None = None  # "avx512" or "avx2" where available
 
 
 def _threads() -> int:
@@ -78,16 +84,29 @@ def _load() -> NativeStatus:
         lib = ctypes.CDLL(path)
     except OSError as exc:
         return NativeStatus(False, f"the compiled kernel could not be loaded: {exc}", path)
-    lib.ec_supported.restype = ctypes.c_int
-    lib.ec_supported.argtypes = []
+    lib.ec_isa.restype = ctypes.c_int
+    lib.ec_isa.argtypes = []
     for fn in (lib.ec_conv2d_f32, lib.ec_conv2d_f64):
         fn.restype = ctypes.c_int
-        fn.argtypes = [ctypes.c_void_p] * 4 + [ctypes.c_int] * 18
-    if not lib.ec_supported():
-        return NativeStatus(False, "this CPU lacks AVX-512 (the kernel's instruction set)", path)
+        fn.argtypes = [ctypes.c_void_p] * 4 + [ctypes.c_int] * 19
+    best = int(lib.ec_isa())
+    if best == 0:
+        return NativeStatus(
+            False, "this CPU has neither AVX-512 nor AVX2 with FMA (the kernel's instructions)", path
+        )
+    names = {code: name for name, code in _ISAS.items()}
+    isa = names[best]
+    wanted = os.environ.get("EQUICHECK_NATIVE_ISA", "").strip().lower()
+    if wanted:
+        if wanted not in _ISAS:
+            raise ValueError(f"EQUICHECK_NATIVE_ISA must be 'avx512' or 'avx2', got {wanted!r}")
+        if _ISAS[wanted] > best:
+            return NativeStatus(False, f"EQUICHECK_NATIVE_ISA={wanted}, but this CPU has only {isa}", path)
+        isa = wanted
     _LIB = lib
-    status = NativeStatus(True, "compiled AVX-512 direct kernel (float32, float64)", path, _threads())
-    if not _self_test(status.threads):
+    label = "AVX-512" if isa == "avx512" else "AVX2"
+    status = NativeStatus(True, f"compiled {label} direct kernel (float32, float64)", path, _threads(), isa)
+    if not _self_test(status):
         _LIB = None
         return NativeStatus(False, "the compiled kernel failed its self-test; please report", path)
     return status
@@ -129,7 +148,7 @@ def _reference(
     return out
 
 
-def _self_test(threads: int) -> bool:
+def _self_test(status: NativeStatus) -> bool:
     rng = np.random.default_rng(0)
     for dtype, tol in ((np.float32, 1e-4), (np.float64, 1e-10)):
         x = rng.standard_normal((2, 6, 11, 9)).astype(dtype)
@@ -138,7 +157,7 @@ def _self_test(threads: int) -> bool:
         for mode in _MODES:
             want = _reference(x, w, b, 2, 2, 2, 3, mode)
             got = np.empty(want.shape, dtype=dtype)
-            rc = _call(x, w, b, got, (2, 2), (2, 2, 2, 2), (2, 2), 3, mode, threads)
+            rc = _call(x, w, b, got, (2, 2), (2, 2, 2, 2), (2, 2), 3, mode, status)
             if rc != 0 or not np.allclose(got, want, rtol=tol, atol=tol):
                 return False
     return True
@@ -158,7 +177,7 @@ def _call(
     dilation: tuple[int, int],
     groups: int,
     mode: str,
-    threads: int,
+    status: NativeStatus,
 ) -> int:
     n, c, h, wd = x.shape
     o, _, kh, kw = w.shape
@@ -186,7 +205,8 @@ def _call(
             _MODES[mode],
             int(out.shape[2]),
             int(out.shape[3]),
-            threads,
+            status.threads,
+            _ISAS[status.isa or "avx512"],
         )
     )
 
@@ -221,7 +241,7 @@ def native_conv2d(
     if bias is not None:
         bias = np.ascontiguousarray(bias, dtype=dtype)
     out = np.empty((x.shape[0], weight.shape[0], *out_hw), dtype=dtype)
-    rc = _call(x, weight, bias, out, stride, pads, dilation, groups, mode, status.threads)
+    rc = _call(x, weight, bias, out, stride, pads, dilation, groups, mode, status)
     if rc == 12:
         raise MemoryError("equicheck.nn.conv2d: out of memory in the compiled kernel")
     if rc:  # pragma: no cover - arguments are checked before
