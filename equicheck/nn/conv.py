@@ -4,9 +4,9 @@ Three algorithms compute the same thing:
 
 * ``'direct'`` (compiled). A register-blocked direct convolution in C (``_kernels.c``, via
   :mod:`equicheck.nn._native`) for float32 and float64 NumPy arrays on x86-64 CPUs with
-  AVX-512: 28 output pixels x 16 output channels (8 in float64) stay in vector registers
-  while the input is streamed through broadcast FMAs; near the machine's peak FMA rate.
-  Elsewhere ``'direct'`` runs as ``'gemm'``.
+  AVX-512 or AVX2: 28 output pixels x 16 output channels (AVX-512, float32) stay in vector
+  registers while the input is streamed through broadcast FMAs; near the machine's peak FMA
+  rate. Elsewhere ``'direct'`` runs as ``'gemm'``.
 * ``'gemm'`` (implicit GEMM, any backend). The input is laid out once as a (channels × positions)
   buffer in which the images follow each other with their zero padding *shared* between
   neighbouring rows and images. In that buffer a kernel tap (i, j) is a constant column
