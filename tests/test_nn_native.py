@@ -346,3 +346,85 @@ def test_an_empty_padded_grid_gives_the_bias_alone():
         out = conv2d(x, w, b, padding=1, algorithm=algorithm)
         assert out.shape == (1, 3, 2, 7)
         np.testing.assert_array_equal(out[0, :, 0, 0], b)
+
+
+_ASAN_SCRIPT = """
+import dataclasses, sys
+import numpy as np
+import equicheck.nn as nn
+from equicheck.nn import _native, conv2d
+
+base = nn.native_status()
+assert base.available, base.reason
+isas = ["avx512", "avx2"] if base.isa == "avx512" else [base.isa]
+rng = np.random.default_rng(0)
+shapes = [  # N, C, H, W, O, k, stride, groups, padding: every blocking boundary of the kernel
+    (1, 3, 5, 29, 16, 3, 1, 1, 1), (2, 5, 4, 45, 17, 3, 1, 1, 1), (1, 2, 3, 61, 33, 3, 1, 1, 1),
+    (2, 40, 13, 17, 24, 5, 1, 1, 2), (1, 128, 7, 9, 136, 3, 1, 1, 1), (2, 6, 15, 16, 20, 3, 2, 1, 1),
+    (1, 4, 17, 19, 8, 3, 3, 1, 2), (2, 12, 9, 9, 18, 3, 1, 3, 1), (1, 8, 10, 10, 8, 3, 1, 8, 1),
+    (3, 7, 8, 11, 9, 3, 1, 1, 0), (1, 3, 4, 4, 5, 2, 1, 1, 3), (4, 16, 1, 1, 16, 1, 1, 1, 0),
+    (1, 3, 20, 20, 2, 11, 1, 1, 5), (2, 24, 14, 14, 40, 3, 1, 1, 1), (1, 16, 7, 7, 16, 3, 1, 1, 1),
+    (1, 16, 30, 30, 16, 1, 1, 1, 0), (2, 8, 12, 70, 12, 7, 2, 2, 3),
+]
+for isa in isas:
+    _native._STATUS = dataclasses.replace(base, isa=isa)
+    for n, c, h, w, o, k, s, g, p in shapes:
+        for dtype in (np.float32, np.float64):
+            x = rng.standard_normal((n, c, h, w)).astype(dtype)
+            wt = rng.standard_normal((o, c // g, k, k)).astype(dtype)
+            b = rng.standard_normal(o).astype(dtype)
+            for mode in ("zeros", "reflect") if p < min(h, w) else ("zeros",):
+                got = conv2d(x, wt, b, stride=s, padding=p, groups=g, padding_mode=mode, algorithm="direct")
+                want = conv2d(x, wt, b, stride=s, padding=p, groups=g, padding_mode=mode, algorithm="gemm")
+                assert np.allclose(got, want, rtol=1e-3, atol=1e-3), (isa, n, c, h, w, o, k, s, g, p, mode)
+print("clean")
+"""
+
+
+@native
+def test_the_kernel_is_clean_under_address_sanitizer(tmp_path):
+    """Writes past a buffer can leave every result right (a register block that is too wide
+    computes garbage pixels into scratch): only a sanitizer sees them. Build _kernels.c with
+    AddressSanitizer and exact-size scratch, and run shapes across every blocking boundary."""
+    import shutil
+    import sysconfig
+
+    cc = shutil.which(os.environ.get("CC", "") or "cc") or shutil.which("gcc")
+    if cc is None or sysconfig.get_platform() != "linux-x86_64":
+        pytest.skip("needs a C compiler on x86-64 Linux")
+    asan = subprocess.run([cc, "-print-file-name=libasan.so"], capture_output=True, text=True).stdout.strip()
+    if not os.path.isabs(asan) or not os.path.exists(asan):
+        pytest.skip("this compiler has no AddressSanitizer runtime")
+    source = os.path.join(os.path.dirname(_native.__file__), "_kernels.c")
+    library = str(tmp_path / "_kernels_asan.so")
+    build = subprocess.run(
+        [
+            cc,
+            "-O0",
+            "-DEC_EXACT_SCRATCH",
+            "-fsanitize=address",
+            "-shared",
+            "-fPIC",
+            "-o",
+            library,
+            source,
+            "-pthread",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert build.returncode == 0, build.stderr
+    env = dict(
+        os.environ,
+        LD_PRELOAD=asan,
+        ASAN_OPTIONS="detect_leaks=0",
+        EQUICHECK_NATIVE_LIBRARY=library,
+        EQUICHECK_NUM_THREADS="2",
+    )
+    env.pop("EQUICHECK_NO_NATIVE", None)
+    env.pop("EQUICHECK_NATIVE_ISA", None)
+    done = subprocess.run(
+        [sys.executable, "-c", _ASAN_SCRIPT], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert "AddressSanitizer" not in done.stderr, done.stderr[-3000:]
+    assert done.returncode == 0 and "clean" in done.stdout, done.stderr[-3000:]

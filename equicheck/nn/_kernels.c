@@ -152,7 +152,13 @@ static void *scratch_get(int slot, size_t bytes)
         if (!s) return NULL;
         pthread_setspecific(scratch_key, s);
     }
+#ifdef EC_EXACT_SCRATCH
+    /* checking builds (-DEC_EXACT_SCRATCH -fsanitize=address): exactly the bytes asked for, so
+     * that a write past them is caught instead of landing in spare capacity */
+    if (s->cap[slot] != bytes) {
+#else
     if (s->cap[slot] < bytes) {
+#endif
         void *p = NULL;
         if (posix_memalign(&p, 64, bytes) != 0) return NULL;
         free(s->data[slot]);

@@ -70,9 +70,9 @@ EC_INLINE EC_TARGET void EC_NAME(kernel_block)(const int P, const int SX, const 
     case 7: EC_K(7, SX, KW, EC_ARGS); break;   case 8: EC_K(8, SX, KW, EC_ARGS); break;                    \
     case 9: EC_K(9, SX, KW, EC_ARGS); break;   case 10: EC_K(10, SX, KW, EC_ARGS); break;                  \
     case 11: EC_K(11, SX, KW, EC_ARGS); break; case 12: EC_K(12, SX, KW, EC_ARGS); break;                  \
-    case 13: EC_K(13, SX, KW, EC_ARGS); break;                                                             \
+    case 13: EC_K(13, SX, KW, EC_ARGS); break; case 14: EC_K(14, SX, KW, EC_ARGS); break;                  \
     EC_CASES_HI(SX, KW)                                                                                    \
-    default: EC_K(EC_PMAX, SX, KW, EC_ARGS); break;                                                        \
+    default: EC_K(EC_PMAX, SX, KW, EC_ARGS); break; /* P == EC_PMAX: callers never pass more */            \
     }
 
 /* Column stride 1: the common kernel widths get their tap loop unrolled (measured 1.2-1.3x

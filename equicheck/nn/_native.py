@@ -11,7 +11,8 @@ results.
 
 ``EQUICHECK_NO_NATIVE=1`` disables it; ``EQUICHECK_NUM_THREADS`` sets its thread count
 (default: the CPUs this process may run on); ``EQUICHECK_NATIVE_ISA=avx2`` uses the AVX2
-kernels on an AVX-512 CPU (to compare them, or to test them).
+kernels on an AVX-512 CPU (to compare them, or to test them); ``EQUICHECK_NATIVE_LIBRARY``
+loads another build of ``_kernels.c`` (the tests load one built with AddressSanitizer).
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ def _threads() -> int:
 
 
 def _library_path() -> str | None:
+    chosen = os.environ.get("EQUICHECK_NATIVE_LIBRARY", "").strip()
+    if chosen:  # another build of _kernels.c, e.g. a checking build under AddressSanitizer
+        return chosen if os.path.exists(chosen) else None
     here = os.path.dirname(os.path.abspath(__file__))
     for suffix in importlib.machinery.EXTENSION_SUFFIXES:
         path = os.path.join(here, "_kernels" + suffix)
