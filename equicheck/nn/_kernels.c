@@ -1,21 +1,22 @@
 /*
  * Direct float32 and float64 convolution for x86-64 CPUs with AVX-512 or AVX2, called from
  * equicheck/nn/_native.py through ctypes. The kernels themselves are in _kernels_impl.h,
- * included here once per element type; this file holds what the types share: the job, the
- * blocking choices, per-thread scratch, padding indices, the thread pool and the entry points.
+ * included here once per (element type, instruction set); this file holds what they share:
+ * the job, the blocking choices, per-thread scratch, padding indices, the thread pool and the
+ * entry points.
  *
  * Why C: a GEMM per kernel tap (the NumPy path) runs products with only C and O (3-64)
  * columns, which OpenBLAS executes at a fraction of the machine's rate; NumPy cannot fuse
- * the layout passes around them. This kernel keeps one row block of output pixels for 16
- * output channels (8 for float64) in 28 vector registers and streams the input through
- * broadcast FMAs, the register-blocked direct method of oneDNN-like libraries:
+ * the layout passes around them. This kernel keeps a block of up to 28 output pixels of one
+ * row for 16 output channels (AVX-512 float32) in vector registers and streams the input
+ * through broadcast FMAs, the register-blocked direct method of oneDNN-like libraries:
  *
  *     acc[p][0:VL] += W[ob][c][i][j][0:VL] * x[c][y*sy + i*dy][(x0 + p)*sx + j*dx]
  *
  * Work is split over rows of output; each work item copies the input rows it needs (with
- * the zero padding) into a per-thread scratch, so no padded copy of the whole input is
- * made and no thread waits for another. Results are transposed in registers (16 pixels x
- * 16 channels at a time) and stored straight into the NCHW output.
+ * their padding, any mode) into a per-thread scratch, so no padded copy of the whole input
+ * is made and no thread waits for another. Results are transposed in registers (VL pixels x
+ * VL channels at a time) and stored straight into the NCHW output.
  *
  * Threads: a small persistent pool. Workers spin briefly (yielding) after a job, then
  * sleep; the calling thread always works too and never waits for a worker to wake up
@@ -69,7 +70,7 @@ struct conv_job {
     _Atomic long next;  /* next item to hand out */
     long npack;         /* weight blocks to pack before any item runs */
     _Atomic long next_pack, packed;
-    int (*run_item)(const conv_job *, long);     /* the element type's kernels */
+    int (*run_item)(const conv_job *, long);     /* the kernels of the type and ISA */
     void (*pack_block)(const conv_job *, long);
 };
 
