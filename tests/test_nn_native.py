@@ -100,6 +100,12 @@ def _assert_close(got, x, weight, bias, **kw):
         # padding wider than the kernel reaches, 'same' with an even kernel
         ((1, 3, 4, 4, 5, (2, 2)), {"padding": 3}),
         ((2, 3, 6, 7, 4, (4, 2)), {"padding": "same"}),
+        # short rows stacked into one block (7 and 14 columns, 3-wide kernels), also with a
+        # row stride, and a last stack shorter than the others
+        ((2, 20, 14, 14, 24, (3, 3)), {"padding": 1}),
+        ((3, 9, 7, 7, 33, (3, 3)), {"padding": 1}),
+        ((1, 8, 15, 7, 16, (3, 3)), {"padding": 1, "stride": (2, 1)}),
+        ((1, 5, 5, 9, 16, (1, 3)), {"padding": 0}),
         # a 1x1 image, an 11x11 kernel
         ((4, 16, 1, 1, 16, (1, 1)), {}),
         ((1, 3, 20, 20, 2, (11, 11)), {"padding": 5}),

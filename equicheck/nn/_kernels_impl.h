@@ -25,22 +25,25 @@
 #endif
 
 /* acc[p] = init (or acc_in[p]) + the sum over Cg channels and the taps; then stored to
- * tmp[p][0:VL]. P, SX and KW are compile-time constants in every instantiation (SX == 0:
- * use sxr; KW == 0: use kwr), so the broadcast addresses are constant offsets, the tap loop
- * unrolls and the 28 accumulators stay in registers. */
-EC_INLINE EC_TARGET void EC_NAME(kernel_block)(const int P, const int SX, const int KW, int sxr, const EC_T *xin,
-                                                size_t cs, size_t rs, const EC_T *w, int Cg, int kh, int kwr,
-                                                int dy, int dx, EC_V init, const EC_T *acc_in, EC_T *tmp)
+ * tmp[p][0:VL], for p = rb*P + q: RB output rows (rstep apart in the input) of P pixels.
+ * P, RB, SX and KW are compile-time constants in every instantiation (SX == 0: use sxr;
+ * KW == 0: use kwr), so the broadcast addresses are constant offsets, the tap loop unrolls
+ * and the accumulators stay in registers. */
+EC_INLINE EC_TARGET void EC_NAME(kernel_block)(const int P, const int RB, const int SX, const int KW, int sxr,
+                                                size_t rstep, const EC_T *xin, size_t cs, size_t rs,
+                                                const EC_T *w, int Cg, int kh, int kwr, int dy, int dx, EC_V init,
+                                                const EC_T *acc_in, EC_T *tmp)
 {
     const int s = SX ? SX : sxr;
     const int kw = KW ? KW : kwr;
+    const int n = P * RB;
     EC_V acc[EC_PMAX];
     if (acc_in) {
 #pragma GCC unroll 28
-        for (int p = 0; p < P; p++) acc[p] = EC_OP(load)(acc_in + EC_VL * p);
+        for (int p = 0; p < n; p++) acc[p] = EC_OP(load)(acc_in + EC_VL * p);
     } else {
 #pragma GCC unroll 28
-        for (int p = 0; p < P; p++) acc[p] = init;
+        for (int p = 0; p < n; p++) acc[p] = init;
     }
     for (int c = 0; c < Cg; c++) {
         const EC_T *xc = xin + (size_t)c * cs;
@@ -51,17 +54,59 @@ EC_INLINE EC_TARGET void EC_NAME(kernel_block)(const int P, const int SX, const 
                 const EC_T *xs = xr + (size_t)j * dx;
                 const EC_V v = EC_OP(loadu)(w);
                 w += EC_VL;
+#pragma GCC unroll 4
+                for (int rb = 0; rb < RB; rb++) {
+                    const EC_T *xq = xs + rb * rstep;
 #pragma GCC unroll 28
-                for (int p = 0; p < P; p++) acc[p] = EC_OP(fmadd)(v, EC_OP(set1)(xs[p * s]), acc[p]);
+                    for (int q = 0; q < P; q++)
+                        acc[rb * P + q] = EC_OP(fmadd)(v, EC_OP(set1)(xq[q * s]), acc[rb * P + q]);
+                }
             }
         }
     }
 #pragma GCC unroll 28
-    for (int p = 0; p < P; p++) EC_OP(store)(tmp + EC_VL * p, acc[p]);
+    for (int p = 0; p < n; p++) EC_OP(store)(tmp + EC_VL * p, acc[p]);
 }
 
-#define EC_ARGS sxr, xin, cs, rs, w, Cg, kh, kw, dy, dx, init, acc_in, tmp
-#define EC_K EC_NAME(kernel_block)
+/* Short rows (7 or 14 output columns, column stride 1, 3-wide kernels: the small grids of
+ * deep layers) would leave most accumulators idle, so whole rows are stacked into one block:
+ * how many rows per block for a row of Q pixels (1: not stacked). */
+static int EC_NAME(rows_per_block)(int Q)
+{
+#if EC_PMAX >= 28
+    if (Q == 14) return 2;
+    if (Q == 7) return 4;
+#else
+    if (Q == 7) return 2;
+#endif
+    return 1;
+}
+
+static EC_TARGET void EC_NAME(block_rows)(int Q, int RB, size_t rstep, const EC_T *xin, size_t cs, size_t rs,
+                                          const EC_T *w, int Cg, int kh, int dy, int dx, EC_V init,
+                                          const EC_T *acc_in, EC_T *tmp)
+{
+#define EC_ROWS(QQ, RR) EC_NAME(kernel_block)(QQ, RR, 1, 3, 1, rstep, xin, cs, rs, w, Cg, kh, 3, dy, dx, init, acc_in, tmp)
+#if EC_PMAX >= 28
+    if (Q == 14) {
+        EC_ROWS(14, 2);
+    } else if (RB == 4) {
+        EC_ROWS(7, 4);
+    } else if (RB == 3) {
+        EC_ROWS(7, 3);
+    } else {
+        EC_ROWS(7, 2);
+    }
+#else
+    (void)Q;
+    (void)RB;
+    EC_ROWS(7, 2);
+#endif
+#undef EC_ROWS
+}
+
+#define EC_ARGS xin, cs, rs, w, Cg, kh, kw, dy, dx, init, acc_in, tmp
+#define EC_K(P, SX, KW, ...) EC_NAME(kernel_block)(P, 1, SX, KW, sxr, 0, __VA_ARGS__)
 #define EC_CASES(SX, KW)                                                                                   \
     switch (P) {                                                                                           \
     case 1: EC_K(1, SX, KW, EC_ARGS); break;   case 2: EC_K(2, SX, KW, EC_ARGS); break;                    \
@@ -263,6 +308,7 @@ static EC_TARGET int EC_NAME(run_item)(const conv_job *j, long item)
     }
     const int nblk = (j->Wo + EC_PMAX - 1) / EC_PMAX;
     const size_t plane = (size_t)j->Ho * j->Wo;
+    const int stack = j->sx == 1 && j->kw == 3 ? EC_NAME(rows_per_block)(j->Wo) : 1;
     for (int ob = ob_lo; ob < ob_hi; ob++) {
         const int oc = g * j->Og + ob * EC_VL;
         const int nvalid = j->Og - ob * EC_VL < EC_VL ? j->Og - ob * EC_VL : EC_VL;
@@ -276,6 +322,20 @@ static EC_TARGET int EC_NAME(run_item)(const conv_job *j, long item)
             for (int r = 0; r < R; r++) {
                 const EC_T *xrow = xin + (size_t)c0 * cs + (size_t)r * j->sy * rs;
                 EC_T *orow = (EC_T *)j->out + ((size_t)n * j->O + oc) * plane + (size_t)(y0 + r) * j->Wo;
+                /* whole short rows, stacked into one block (the last stack may be shorter; a
+                 * 14-wide row only stacks in pairs) */
+                const int RB = R - r < stack ? R - r : stack;
+                if (RB > 1 && (RB == stack || j->Wo == 7)) {
+                    EC_T *pp = part + (size_t)r * j->Wo * EC_VL;
+                    EC_NAME(block_rows)(j->Wo, RB, (size_t)j->sy * rs, xrow, cs, rs, w, cn, j->kh, j->dy, j->dx,
+                                        init, c0 ? pp : NULL, pp);
+                    if (last)
+                        for (int rb = 0; rb < RB; rb++)
+                            EC_NAME(store_block)(pp + (size_t)rb * j->Wo * EC_VL, j->Wo, orow + (size_t)rb * j->Wo,
+                                                 plane, nvalid);
+                    r += RB - 1;
+                    continue;
+                }
                 int x0 = 0;
                 for (int b = 0; b < nblk; b++) {
                     const int left = j->Wo - x0, P = (left + (nblk - b) - 1) / (nblk - b);
