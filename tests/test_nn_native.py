@@ -82,8 +82,11 @@ def _assert_close(got, x, weight, bias, **kw):
     [
         # several passes over the input channels (5x5: 10 channels of weights per pass)
         ((2, 40, 13, 17, 24, (5, 5)), {"padding": 2}),
-        # output-block groups (weights of all blocks exceed the L2 share), one row per item
+        # output-block groups (weights of all blocks exceed the L2 share), one row per item;
+        # then the input is padded once for all items, in every padding mode
         ((1, 128, 7, 9, 136, (3, 3)), {"padding": 1}),
+        ((2, 96, 9, 11, 160, (3, 3)), {"padding": 1, "padding_mode": "circular"}),
+        ((1, 64, 6, 5, 128, (5, 5)), {"padding": 2, "padding_mode": "reflect", "groups": 2}),
         # wide rows: several pixel blocks with remainders (29, 45, 61 columns)
         ((1, 3, 5, 29, 16, (3, 3)), {"padding": 1}),
         ((2, 5, 4, 45, 17, (3, 1)), {"padding": (1, 0)}),
@@ -129,6 +132,7 @@ def test_compiled_kernel_matches_the_reference(shape, kwargs, dtype, isa):
         stride=_pair(kwargs.get("stride", 1)),
         dilation=_pair(kwargs.get("dilation", 1)),
         groups=groups,
+        mode=kwargs.get("padding_mode", "zeros"),
     )
     # and the implicit-GEMM path gives the same numbers
     np.testing.assert_allclose(got, conv2d(x, weight, bias, algorithm="gemm", **kwargs), rtol=1e-4, atol=1e-4)
@@ -370,7 +374,8 @@ shapes = [  # N, C, H, W, O, k, stride, groups, padding: every blocking boundary
     (1, 4, 17, 19, 8, 3, 3, 1, 2), (2, 12, 9, 9, 18, 3, 1, 3, 1), (1, 8, 10, 10, 8, 3, 1, 8, 1),
     (3, 7, 8, 11, 9, 3, 1, 1, 0), (1, 3, 4, 4, 5, 2, 1, 1, 3), (4, 16, 1, 1, 16, 1, 1, 1, 0),
     (1, 3, 20, 20, 2, 11, 1, 1, 5), (2, 24, 14, 14, 40, 3, 1, 1, 1), (1, 16, 7, 7, 16, 3, 1, 1, 1),
-    (1, 16, 30, 30, 16, 1, 1, 1, 0), (2, 8, 12, 70, 12, 7, 2, 2, 3),
+    (1, 16, 30, 30, 16, 1, 1, 1, 0), (2, 8, 12, 70, 12, 7, 2, 2, 3), (2, 130, 7, 7, 70, 3, 1, 1, 1),
+    (3, 48, 8, 8, 200, 3, 2, 1, 1),
 ]
 for isa in isas:
     _native._STATUS = dataclasses.replace(base, isa=isa)

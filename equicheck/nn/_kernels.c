@@ -64,14 +64,19 @@ struct conv_job {
     int ws;             /* row stride of the gathered rows: Wn rounded up to VL */
     int mode;           /* padding: EC_ZEROS, EC_CIRCULAR, EC_REFLECT or EC_REPLICATE */
     int direct;         /* 1: read x in place (no padding needed) */
+    int prepad;         /* 1: read the input padded once into `padded` (hp rows of ws) */
+    int hp;
+    void *padded;
     int xvec;           /* 1: vectorise over output columns (few output channels per group) */
     long items;
     size_t scratch_bytes; /* per thread: gathered input rows, then partial sums */
     _Atomic long next;  /* next item to hand out */
     long npack;         /* weight blocks to pack before any item runs */
+    long npad;          /* (image, group) planes to pad before any item runs, if prepad */
     _Atomic long next_pack, packed;
     int (*run_item)(const conv_job *, long);     /* the kernels of the type and ISA */
     void (*pack_block)(const conv_job *, long);
+    void (*pad_image)(const conv_job *, long);
 };
 
 /* ------------------------------------------------------------------------------------------- */
@@ -131,15 +136,16 @@ EC_INLINE EC_TARGET_512 void transpose8_pd(__m512d r[8])
 
 /* Per-thread scratch buffers, grown on demand and kept (no allocation, so no fresh pages to
  * fault in, on every call); freed when the thread ends. Slot 0: an item's gathered input rows
- * and partial sums; slot 1: the packed weights of the call being made on this thread. */
+ * and partial sums; slots 1 and 2: the packed weights and the padded input of the call being
+ * made on this thread. */
 static pthread_key_t scratch_key;
 static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-typedef struct { void *data[2]; size_t cap[2]; } scratch_t;
+typedef struct { void *data[3]; size_t cap[3]; } scratch_t;
 
 static void scratch_free(void *p)
 {
     scratch_t *s = p;
-    if (s) { free(s->data[0]); free(s->data[1]); free(s); }
+    if (s) { free(s->data[0]); free(s->data[1]); free(s->data[2]); free(s); }
 }
 
 static void scratch_init(void) { pthread_key_create(&scratch_key, scratch_free); }
@@ -359,18 +365,22 @@ static _Atomic int pool_busy;            /* workers that may be touching pool_jo
 static _Atomic int pool_error;
 static _Atomic int pool_sleepers;
 
-/* Work on a job until nothing is left to hand out: first the weight blocks to pack, then
- * (once every claimed block is packed) the output items. Anyone can take any piece, so a
+/* Work on a job until nothing is left to hand out: first the weight blocks to pack and the
+ * input planes to pad, then (once every claimed one is done) the output items. Anyone can take any piece, so a
  * worker that wakes late finds less to do, never something to wait for. */
 static int drain(conv_job *j)
 {
 #if EC_HAVE_KERNEL
     long i;
-    while ((i = atomic_fetch_add(&j->next_pack, 1)) < j->npack) {
-        j->pack_block(j, i);
+    const long before = j->npack + j->npad;
+    while ((i = atomic_fetch_add(&j->next_pack, 1)) < before) {
+        if (i < j->npack)
+            j->pack_block(j, i);
+        else
+            j->pad_image(j, i - j->npack);
         atomic_fetch_add(&j->packed, 1);
     }
-    while (atomic_load(&j->packed) < j->npack) sched_yield();
+    while (atomic_load(&j->packed) < before) sched_yield();
     while ((i = atomic_fetch_add(&j->next, 1)) < j->items) {
         int err = j->run_item(j, i);
         if (err) return err;
@@ -508,9 +518,11 @@ static int conv2d_entry(int f64, int isa, const void *x, const void *weight, con
     if (isa == 2) {
         j.run_item = f64 ? run_item_f64_512 : run_item_f32_512;
         j.pack_block = f64 ? pack_block_f64_512 : pack_block_f32_512;
+        j.pad_image = f64 ? pad_image_f64_512 : pad_image_f32_512;
     } else {
         j.run_item = f64 ? run_item_f64_avx2 : run_item_f32_avx2;
         j.pack_block = f64 ? pack_block_f64_avx2 : pack_block_f32_avx2;
+        j.pad_image = f64 ? pad_image_f64_avx2 : pad_image_f32_avx2;
     }
     j.N = N; j.C = C; j.H = H; j.W = W; j.O = O; j.G = G; j.kh = kh; j.kw = kw;
     j.sy = sy; j.sx = sx; j.dy = dy; j.dx = dx; j.top = top; j.left = left; j.Ho = Ho; j.Wo = Wo;
@@ -549,9 +561,18 @@ static int conv2d_entry(int f64, int isa, const void *x, const void *weight, con
     if (cb < 1) cb = 1;
     const int passes = (j.Cg + cb - 1) / cb;
     j.cb = (j.Cg + passes - 1) / passes;
+    /* Several groups of output blocks per image would each copy the same input rows: pad
+     * the input once instead (as part of the job, on all threads). */
+    j.prepad = !j.direct && !j.xvec && groups_of_blocks > 1;
     j.scratch_bytes = j.xvec ? 0 : (size_t)rows * Wo * vb;
-    if (!j.direct) j.scratch_bytes += (size_t)j.Cg * j.in_rows * j.ws * elem;
+    if (!j.direct && !j.prepad) j.scratch_bytes += (size_t)j.Cg * j.in_rows * j.ws * elem;
     j.items = per_image * ((Ho + rows - 1) / rows);
+    if (j.prepad) {
+        j.hp = hn;
+        j.padded = scratch_get(2, (size_t)N * C * hn * j.ws * elem);
+        if (!j.padded) return ENOMEM;
+        j.npad = (long)N * G;
+    }
 
     atomic_store(&j.next, 0);
     if (j.xvec) return run_job(&j, nthreads);  /* reads the weights as given */

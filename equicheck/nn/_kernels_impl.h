@@ -185,17 +185,17 @@ static EC_TARGET void EC_NAME(pack_block)(const conv_job *j, long b)
         EC_OP(store)(packed, EC_GATHER(m, j->Cg * taps, base + k));
 }
 
-/* Copy input rows [iy0, iy0 + in_rows) x columns [-left, Wn - left) of image n, group g, into
- * dst (Cg, in_rows, ws), padded by the job's mode; ws is Wn rounded up to VL so that every row
+/* Copy input rows [iy0, iy0 + rows) x columns [-left, Wn - left) of image n, group g, into
+ * dst (Cg, rows, ws), padded by the job's mode; ws is Wn rounded up to VL so that every row
  * is whole vectors (masked loads, no per-row library calls: rows can be a few entries). Other
  * modes than zeros then overwrite the few border entries from their source columns. */
-static EC_TARGET void EC_NAME(gather_rows)(const conv_job *j, int n, int g, int iy0, EC_T *dst)
+static EC_TARGET void EC_NAME(gather_rows)(const conv_job *j, int n, int g, int iy0, int rows, EC_T *dst)
 {
     const int ws = j->ws;
     const int limit = j->W < j->Wn - j->left ? j->W : j->Wn - j->left;  /* image columns used */
     for (int c = 0; c < j->Cg; c++) {
         const EC_T *src = (const EC_T *)j->x + ((size_t)n * j->C + (size_t)g * j->Cg + c) * j->H * j->W;
-        for (int r = 0; r < j->in_rows; r++, dst += ws) {
+        for (int r = 0; r < rows; r++, dst += ws) {
             int iy = iy0 + r;
             if (iy < 0 || iy >= j->H) {
                 if (j->mode == EC_ZEROS) {
@@ -270,6 +270,14 @@ static EC_TARGET void EC_NAME(xvec_rows)(const conv_job *j, int n, int g, int y0
     }
 }
 
+/* Image and group idx = n*G + g of the input, padded once for all work items (when several
+ * groups of output blocks would each copy its rows again): (Cg, hp, ws) rows. */
+static EC_TARGET void EC_NAME(pad_image)(const conv_job *j, long idx)
+{
+    const int n = (int)(idx / j->G), g = (int)(idx % j->G);
+    EC_NAME(gather_rows)(j, n, g, -j->top, j->hp, (EC_T *)j->padded + (size_t)idx * j->Cg * j->hp * j->ws);
+}
+
 static EC_TARGET int EC_NAME(run_item)(const conv_job *j, long item)
 {
     /* item = ((output block group, group), image, row chunk), the block group slowest so that
@@ -295,8 +303,12 @@ static EC_TARGET int EC_NAME(run_item)(const conv_job *j, long item)
         xin = (const EC_T *)j->x + (((size_t)n * j->C + (size_t)g * j->Cg) * j->H + (size_t)y0 * j->sy) * j->W;
         cs = (size_t)j->H * j->W;
         rs = j->W;
+    } else if (j->prepad) {
+        xin = (const EC_T *)j->padded + (((size_t)n * j->G + g) * j->Cg * j->hp + (size_t)y0 * j->sy) * j->ws;
+        cs = (size_t)j->hp * j->ws;
+        rs = j->ws;
     } else {
-        EC_NAME(gather_rows)(j, n, g, y0 * j->sy - j->top, part);
+        EC_NAME(gather_rows)(j, n, g, y0 * j->sy - j->top, j->in_rows, part);
         xin = part;
         cs = (size_t)j->in_rows * j->ws;
         rs = j->ws;
