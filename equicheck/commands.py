@@ -521,10 +521,10 @@ def backends_command(subparsers: Any) -> Runner:
             print(json.dumps(rows, indent=2, default=str))
             return 0
         width = max(len(n) for n in rows)
+        shown = (*_INFO_SHOWN, "conv2d_kernel")
         for name, row in rows.items():
             if row["usable"]:
                 versions = [f"{row.get('xp', name)} {row.get('version', '?')}"]
-                shown = (*_INFO_SHOWN, "conv2d_kernel")
                 versions += [f"{k} {v}" for k, v in row.items() if k not in shown]
                 print(f"{name:<{width}}  usable on {row.get('device', '?')} ({', '.join(versions)})")
             else:

@@ -223,13 +223,13 @@ EC_INLINE EC_TARGET_AVX2 void transpose4_pd_avx2(__m256d r[4])
 /* AVX-512: 32 vector registers, 28 of them accumulators; masks are k-registers. */
 #define EC_TARGET EC_TARGET_512
 #define EC_PMAX 28
+#define EC_LANE16 _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
 #define EC_LANES(n) ((EC_MASK)((n) >= EC_VL ? (1u << EC_VL) - 1u : (n) <= 0 ? 0u : (1u << (n)) - 1u))
 #define EC_RANGE(first, limit)                                                                             \
     ((EC_MASK)(_mm512_cmpge_epi32_mask(_mm512_add_epi32(EC_LANE16, _mm512_set1_epi32(first)),             \
                                        _mm512_setzero_si512()) &                                          \
                _mm512_cmplt_epi32_mask(_mm512_add_epi32(EC_LANE16, _mm512_set1_epi32(first)),             \
                                        _mm512_set1_epi32(limit))))
-#define EC_LANE16 _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
 #define EC_OP(name) _mm512_##name##_ps
 #define EC_MASKZ_LOADU(m, p) _mm512_maskz_loadu_ps(m, p)
 #define EC_MASK_STOREU(p, m, v) _mm512_mask_storeu_ps(p, m, v)

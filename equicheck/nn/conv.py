@@ -114,10 +114,10 @@ def choose_algorithm(
     at about 380 GFLOP/s in float32 on 2 cores (half that in float64), plus a little per
     output pixel. ``dtype`` is the element type (float64 halves the compiled and GEMM rates).
     GEMM costs N·Ho·Wo·C·O·kh·kw/groups multiply-adds at a GEMM rate that falls for thin
-    channel counts; FFT costs (N·C + N·O)
-    transforms of size Ly·Lx plus N·C·O/groups complex multiply-adds per frequency (cheap as
-    broadcast operations for few channels, dear as NumPy's one-BLAS-call-per-frequency
-    batched products for many), and computes every position even for strides > 1.
+    channel counts; FFT costs (N·C + N·O) transforms of size Ly·Lx plus N·C·O/groups complex
+    multiply-adds per frequency (cheap as broadcast operations for few channels, dear as
+    NumPy's one-BLAS-call-per-frequency batched products for many), and computes every
+    position even for strides > 1.
     """
     n, c, h, w = x_shape
     o, cg, kh, kw = w_shape
@@ -158,6 +158,10 @@ def _is_double(dtype: Any) -> bool:
     except TypeError:
         return "64" in str(dtype)
 
+
+#: The widest padding the compiled kernel takes (it refuses more than 4096 entries past the
+#: grid); wider padding, all zeros around the grid anyway, runs on the NumPy path.
+_NATIVE_MAX_PAD = 4096
 
 #: Below this many output channels per group (and at column stride 1) the compiled kernel
 #: vectorises over output columns (``EC_XVEC_MAX_OG`` in ``_kernels.c``).
@@ -251,7 +255,7 @@ def conv2d(
         backend.name == "numpy"
         and dtype in (np.float32, np.float64)
         and min(h, w) > 0  # an empty grid, padded: the NumPy path gives the bias alone
-        and max(pads) <= 4096  # the kernel's limit (wider padding is all zeros around the grid)
+        and max(pads) <= _NATIVE_MAX_PAD
         and native_status().available
     )
     if algorithm == "auto":
