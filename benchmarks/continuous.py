@@ -19,7 +19,9 @@ import numpy as np
 from scipy import ndimage
 
 import equicheck
-from equicheck import floor, interpolation, nn
+from equicheck import nn
+from equicheck.actions import interpolation
+from equicheck.engine import floor
 from equicheck.metrics import error_curve
 
 

@@ -2,65 +2,81 @@
 
 The public API lives here and in the submodules named in ``__all__`` (groups, actions,
 strategies, backends, nn, adapters, report); see docs/reference.md.
+
+``import equicheck`` is light: every public name below is loaded from its module on first
+use (PEP 562), so the command line and the report writers never pay for Hypothesis, SciPy or
+matplotlib unless a check or a figure needs them. :data:`_LAZY` is the one table of what
+lives where.
 """
 
 from __future__ import annotations
 
-from . import actions, backends, groups, strategies
-from .assertions import assert_equivariant, assert_invariant
-from .backends import Backend, get_backend, use_backend
-from .check import check_equivariance, recording
+import importlib
+from typing import Any
+
 from .errors import (
     BackendUnavailableError,
     EquicheckError,
     EquivarianceError,
     FunctionError,
+    OptionError,
     ShapeError,
     SpecError,
 )
-from .lie import lie_derivative, lie_derivatives
-from .metrics import error_curve, prediction_consistency
-from .replay import load_counterexample, replay
-from .result import CheckResult, Counterexample, ElementError
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Backend",
-    "BackendUnavailableError",
-    "CheckResult",
-    "Counterexample",
-    "ElementError",
-    "EquicheckError",
-    "EquivarianceError",
-    "FunctionError",
-    "ShapeError",
-    "SpecError",
-    "__version__",
-    "actions",
-    "assert_equivariant",
-    "assert_invariant",
-    "backends",
-    "check_equivariance",
-    "error_curve",
-    "get_backend",
-    "groups",
-    "lie_derivative",
-    "lie_derivatives",
-    "load_counterexample",
-    "prediction_consistency",
-    "recording",
-    "replay",
-    "strategies",
-    "use_backend",
-]
+#: Public name -> (module, attribute); attribute None: the name is the module itself.
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "actions": ("equicheck.actions", None),
+    "adapters": ("equicheck.adapters", None),
+    "backends": ("equicheck.backends", None),
+    "groups": ("equicheck.groups", None),
+    "nn": ("equicheck.nn", None),
+    "report": ("equicheck.report", None),
+    "strategies": ("equicheck.strategies", None),
+    "Backend": ("equicheck.backends", "Backend"),
+    "get_backend": ("equicheck.backends", "get_backend"),
+    "use_backend": ("equicheck.backends", "use_backend"),
+    "assert_equivariant": ("equicheck.assertions", "assert_equivariant"),
+    "assert_invariant": ("equicheck.assertions", "assert_invariant"),
+    "check_equivariance": ("equicheck.engine", "check_equivariance"),
+    "recording": ("equicheck.engine", "recording"),
+    "replay": ("equicheck.engine", "replay"),
+    "load_counterexample": ("equicheck.engine", "load_counterexample"),
+    "lie_derivative": ("equicheck.lie", "lie_derivative"),
+    "lie_derivatives": ("equicheck.lie", "lie_derivatives"),
+    "error_curve": ("equicheck.metrics", "error_curve"),
+    "prediction_consistency": ("equicheck.metrics", "prediction_consistency"),
+    "CheckResult": ("equicheck.result", "CheckResult"),
+    "Counterexample": ("equicheck.result", "Counterexample"),
+    "ElementError": ("equicheck.result", "ElementError"),
+}
+
+__all__ = sorted(
+    [
+        "BackendUnavailableError",
+        "EquicheckError",
+        "EquivarianceError",
+        "FunctionError",
+        "OptionError",
+        "ShapeError",
+        "SpecError",
+        "__version__",
+        *_LAZY,
+    ]
+)
 
 
-def __getattr__(name: str) -> object:
-    # equicheck.nn, .adapters and .report load on first use (they pull in more of SciPy,
-    # matplotlib, Jinja2), so `import equicheck` stays light.
-    if name in ("nn", "adapters", "report"):
-        import importlib
+def __getattr__(name: str) -> Any:
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'equicheck' has no attribute {name!r}")
+    module = importlib.import_module(target[0])
+    value = module if target[1] is None else getattr(module, target[1])
+    globals()[name] = value  # later lookups skip this function
+    return value
 
-        return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module 'equicheck' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .check import check_equivariance
+from .engine import check_equivariance
 from .errors import EquivarianceError, FunctionError
 from .groups import Group
 from .result import CheckResult

@@ -7,6 +7,7 @@ __all__ = [
     "EquicheckError",
     "EquivarianceError",
     "FunctionError",
+    "OptionError",
     "ShapeError",
     "SpecError",
 ]
@@ -22,6 +23,10 @@ class ShapeError(EquicheckError, ValueError):
 
 class SpecError(EquicheckError, ValueError):
     """A group or action name (``'p4m'``, ``'translation(step=2)'``) could not be understood."""
+
+
+class OptionError(EquicheckError, ValueError):
+    """An option's value (command line, ini file or keyword) is not one the option allows."""
 
 
 class BackendUnavailableError(EquicheckError):

@@ -41,8 +41,11 @@ from typing import Any, cast
 import numpy as np
 
 from . import actions as actions_mod
+from .actions.kernels import apply_linear
+from .adapters import Adapted, Declared, adapt, framework_of
 from .backends import Backend, get_backend
 from .errors import EquicheckError
+from .groups import from_name
 
 __all__ = ["GENERATORS", "LieDerivative", "lie_derivative", "lie_derivatives"]
 
@@ -93,11 +96,11 @@ def _velocity(generator: str, h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
     raise EquicheckError(f"unknown generator {generator!r}; choose from {list(GENERATORS)}")
 
 
-def _infinitesimal(action: Any, generator: str, y: Any, backend: Backend, order: int) -> Any:
+def _infinitesimal(action: actions_mod.Action, generator: str, y: Any, backend: Backend, order: int) -> Any:
     """``X·y = -(ξ·∇)y + B'·y`` for an action (Field) on array ``y``."""
     xp = backend.xp
-    spatial = getattr(action, "spatial", None)
-    fiber = getattr(action, "fiber", None)
+    spatial = action.spatial
+    fiber = action.fiber
     out = xp.zeros(y.shape, dtype=xp.float64)
     if spatial is not None:
         a, b = spatial.grid_axes(y.ndim)
@@ -113,7 +116,7 @@ def _infinitesimal(action: Any, generator: str, y: Any, backend: Backend, order:
     if fiber is not None and generator == "rotation":
         if isinstance(fiber, actions_mod.Vector):
             gen = fiber.matrix(cast(Any, _Generator()))
-            out = out + actions_mod._apply_linear(xp, xp.astype(y, xp.float64), gen, fiber.axis)
+            out = out + apply_linear(xp, xp.astype(y, xp.float64), gen, fiber.axis)
         else:
             raise EquicheckError(
                 f"the Lie derivative along rotation needs a scalar or vector field; the "
@@ -129,8 +132,8 @@ class _Generator:
     matrix = ((0.0, -1.0), (1.0, 0.0))
 
 
-def _mask(action: Any, shape: tuple[int, ...], generator: str, margin: int, backend: Backend) -> Any:
-    spatial = getattr(action, "spatial", None)
+def _mask(action: actions_mod.Action, shape: tuple[int, ...], generator: str, margin: int, backend: Backend) -> Any:
+    spatial = action.spatial
     if spatial is None:
         return None
     a, b = spatial.grid_axes(len(shape))
@@ -155,7 +158,6 @@ def _norm(xp: Any, y: Any, mask: Any) -> float:
 
 
 def _unwrap(f: Any) -> Any:
-    from .adapters import Adapted, Declared
 
     while isinstance(f, (Adapted, Declared)):
         f = f.original if isinstance(f, Adapted) else f.fn
@@ -164,7 +166,6 @@ def _unwrap(f: Any) -> Any:
 
 def _autodiff_jvp(f: Any, x: Any, vs: list[Any], backend: Backend) -> tuple[Any, list[Any]]:
     """f(x) and J_f(x)·v for each v, by the framework's forward-mode autodiff."""
-    from .adapters import framework_of
 
     kind = framework_of(f)
     fn = _unwrap(f)
@@ -231,8 +232,6 @@ def lie_derivatives(
     for gname in generators:
         if gname not in GENERATORS:
             raise EquicheckError(f"unknown generator {gname!r}; choose from {list(GENERATORS)}")
-    from .adapters import adapt
-    from .groups import from_name
 
     be = get_backend(backend, x)
     xp = be.xp

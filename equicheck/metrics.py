@@ -20,65 +20,15 @@ from typing import Any
 
 import numpy as np
 
+from . import actions, groups
+from .adapters import adapt
 from .backends import get_backend
+from .engine import check_equivariance
+from .engine.classifier import ClassifierTally
+from .engine.compare import to_host
 from .errors import EquicheckError
 
-__all__ = ["ClassifierTally", "error_curve", "prediction_consistency"]
-
-
-def _probabilities(z: np.ndarray) -> np.ndarray:
-    rows = z.sum(axis=-1)
-    if np.all(z >= 0) and np.allclose(rows, 1.0, atol=1e-4):
-        return z
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-class ClassifierTally:
-    """Accumulates consistency and top-probability change over (f(g·x), f(x)) output pairs of
-    shape (batch, classes) that an invariance check compares."""
-
-    def __init__(self) -> None:
-        self.total = 0
-        self.same = 0
-        self.change = 0.0
-
-    def add(self, xp: Any, a: Any, b: Any, out_action: Any = None) -> None:
-        """Count one pair if it looks like class scores: 2-D (batch, classes), trivial action."""
-        if getattr(out_action, "spatial", None) is not None or getattr(out_action, "fiber", None) is not None:
-            return
-        if a.ndim != 2 or a.shape[-1] < 2 or tuple(a.shape) != tuple(b.shape):
-            return
-        self.add_host(_to_host(a), _to_host(b))
-
-    def add_host(self, moved: np.ndarray, original: np.ndarray) -> None:
-        moved = np.asarray(moved, dtype=np.float64)
-        original = np.asarray(original, dtype=np.float64)
-        if not (np.all(np.isfinite(moved)) and np.all(np.isfinite(original))):
-            return
-        top = original.argmax(axis=-1)
-        p_orig, p_moved = _probabilities(original), _probabilities(moved)
-        rows = np.arange(top.shape[0])
-        self.total += int(top.shape[0])
-        self.same += int((moved.argmax(axis=-1) == top).sum())
-        self.change += float(np.abs(p_moved[rows, top] - p_orig[rows, top]).sum())
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "consistency": self.same / self.total if self.total else float("nan"),
-            "top_prob_change": self.change / self.total if self.total else float("nan"),
-            "pairs": self.total,
-            "definition": "consistency = share of (input, element) pairs keeping argmax f; "
-            "top_prob_change = mean |p_c(g·x) - p_c(x)|, c = argmax f(x), p = softmax",
-        }
-
-
-def _to_host(v: Any) -> np.ndarray:
-    try:
-        return np.asarray(v)
-    except (TypeError, ValueError):
-        return v.get()
+__all__ = ["error_curve", "prediction_consistency"]
 
 
 def prediction_consistency(
@@ -95,8 +45,6 @@ def prediction_consistency(
     """Consistency and top-probability change of a classifier ``f`` (batch, classes) over
     ``inputs`` (a batch) and elements of ``group`` (enumerated if finite, else ``n_elements``
     drawn with ``seed``; the identity is left out)."""
-    from . import actions, groups
-    from .adapters import adapt
 
     grp = groups.from_name(group)
     be = get_backend(backend, inputs)
@@ -114,7 +62,7 @@ def prediction_consistency(
     else:
         elements = [groups.element_from_repr(e) if isinstance(e, str) else e for e in elements]
     fn = adapt(f, be)
-    original = _to_host(be.asarray(fn(be.copy(x))))
+    original = to_host(be.asarray(fn(be.copy(x))))
     if original.ndim != 2:
         raise EquicheckError(
             f"prediction_consistency needs outputs of shape (batch, classes), got {original.shape}"
@@ -122,7 +70,7 @@ def prediction_consistency(
     tally = ClassifierTally()
     per_element = {}
     for g in elements:
-        moved = _to_host(be.asarray(fn(act.apply(g, x, be))))
+        moved = to_host(be.asarray(fn(act.apply(g, x, be))))
         one = ClassifierTally()
         one.add_host(moved, original)
         tally.add_host(moved, original)
@@ -136,8 +84,6 @@ def error_curve(f: Callable[..., Any], group: Any, x: Any, **check_kwargs: Any) 
     """Error and interpolation floor of ``f`` on input ``x`` along the group's sweep (angle,
     scale or shift): ``{"parameter", "values", "errors", "floor"}`` as checks store it in
     ``result.extra["curve"]``. Keywords go to :func:`equicheck.check_equivariance`."""
-    from . import groups
-    from .check import check_equivariance
 
     grp = groups.from_name(group)
     sweep = getattr(grp, "curve_elements", None)

@@ -14,7 +14,6 @@ seed) ``--hypothesis-seed``, then the active Hypothesis profile, then equicheck'
 
 from __future__ import annotations
 
-import argparse
 import html
 import inspect
 import sys
@@ -24,6 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from .errors import OptionError
+from .options import argparse_type, backend_name, dtypes, positive_int, seed
 
 if TYPE_CHECKING:  # imported on use: pytest must start fast where equicheck is only installed
     from .result import CheckResult
@@ -38,65 +40,21 @@ REPORT_ATTR = "equicheck_checks"
 WORKER_COUNT = "equicheck_checks_sent"
 #: Report formats the ``--equicheck-report`` option accepts, by suffix.
 REPORT_SUFFIXES = (".json", ".html", ".md")
-#: NumPy dtype kinds the input strategies can draw (float, int, uint, bool).
-_DRAWABLE_KINDS = "fiub"
 
 
-# --- validating option values ---------------------------------------------------------------
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of examples, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"the number of examples must be at least 1, got {value}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer seed, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"the seed must not be negative, got {value}")
-    return value
-
-
-def _dtypes(text: str) -> tuple[str, ...]:
-    import numpy as np
-
-    names = tuple(part.strip() for part in text.split(",") if part.strip())
-    if not names:
-        raise argparse.ArgumentTypeError("expected dtype names such as float32 or float32,float64")
-    for name in names:
-        try:
-            kind = np.dtype(name).kind
-        except TypeError:
-            kind = None
-        if kind is None or kind not in _DRAWABLE_KINDS:
-            raise argparse.ArgumentTypeError(
-                f"{name!r} is not a dtype equicheck can draw; use float16, float32, float64 "
-                "(or an integer/bool dtype name), comma-separated"
-            )
-    return names
-
-
-def _backend(text: str) -> str:
+# --- validating option values: equicheck.options' rules, shared with the command line -----------
+def _known_backend(value: str, *, name: str = "backend") -> str:
     from .backends import iter_backends
 
-    known = list(iter_backends())
-    if text not in known:
-        raise argparse.ArgumentTypeError(f"unknown backend {text!r}; known backends: {', '.join(known)}")
-    return text
+    return backend_name(value, known=tuple(iter_backends()), name=name)
 
 
-def _report_path(text: str) -> str:
-    suffix = Path(text).suffix.lower()
+def _report_path(value: str, *, name: str = "the report path") -> str:
+    suffix = Path(value).suffix.lower()
     if suffix not in REPORT_SUFFIXES:
-        raise argparse.ArgumentTypeError(
-            f"unsupported report format {suffix or '(no suffix)'!r} in {text!r}; "
-            f"use a path ending in {', '.join(REPORT_SUFFIXES)}"
+        raise OptionError(
+            f"{name} = {value!r}: unsupported report format {suffix or '(no suffix)'!r}; "
+            f"expected a path ending in {', '.join(REPORT_SUFFIXES)}"
         )
     if suffix == ".html":
         from .report.html import require
@@ -105,39 +63,55 @@ def _report_path(text: str) -> str:
         try:
             require()
         except ReportError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-    return text
+            raise OptionError(f"{name} = {value!r}: {exc}") from None
+    return value
+
+
+#: Each setting's option and ini key (``equicheck_NAME``): its validator, and how a message
+#: from the command line names it (argparse adds ``argument --equicheck-NAME:``).
+_SETTINGS: dict[str, tuple[Callable[..., Any], str]] = {
+    "equicheck_backend": (_known_backend, "backend"),
+    "equicheck_dtype": (dtypes, "dtypes"),
+    "equicheck_examples": (positive_int, "the number of examples"),
+    "equicheck_seed": (seed, "the seed"),
+    "equicheck_report": (_report_path, "the report path"),
+}
+
+
+def _type(setting: str) -> Callable[[str], Any]:
+    validate, name = _SETTINGS[setting]
+    return argparse_type(validate, name=name)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("equicheck", "equivariance checks (equicheck)")
     group.addoption(
         "--equicheck-backend",
-        type=_backend,
+        type=_type("equicheck_backend"),
         metavar="NAME",
         help="backend for checks made through the equicheck fixture (numpy, cupy); ini: equicheck_backend",
     )
     group.addoption(
         "--equicheck-dtype",
-        type=_dtypes,
+        type=_type("equicheck_dtype"),
         metavar="DTYPES",
         help="dtypes of drawn inputs, comma-separated (float32,float64); ini: equicheck_dtype",
     )
     group.addoption(
         "--equicheck-examples",
-        type=_positive_int,
+        type=_type("equicheck_examples"),
         metavar="N",
         help="inputs each check draws (Hypothesis max_examples); ini: equicheck_examples",
     )
     group.addoption(
         "--equicheck-seed",
-        type=_seed,
+        type=_type("equicheck_seed"),
         metavar="SEED",
         help="seed of every check (default: --hypothesis-seed, else Hypothesis chooses); ini: equicheck_seed",
     )
     group.addoption(
         "--equicheck-report",
-        type=_report_path,
+        type=_type("equicheck_report"),
         action="append",
         default=None,
         metavar="PATH",
@@ -182,35 +156,37 @@ class Options:
         return out
 
 
-def _from_ini(config: pytest.Config, name: str, convert: Callable[[str], Any]) -> Any:
+def _from_ini(config: pytest.Config, name: str) -> Any:
     raw = config.getini(name)
     if raw in (None, "", []):
         return None
+    validate, _ = _SETTINGS[name]
     try:
-        return convert(str(raw).strip())
-    except argparse.ArgumentTypeError as exc:
-        raise pytest.UsageError(f"ini option {name} = {raw!r}: {exc}") from None
+        return validate(str(raw).strip(), name=f"ini option {name}")
+    except OptionError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def _options(config: pytest.Config) -> Options:
-    def pick(option: str, ini: str, convert: Callable[[str], Any]) -> tuple[Any, str | None]:
-        value = config.getoption(option)
+    def pick(setting: str) -> tuple[Any, str | None]:
+        """The command line's value (validated by argparse), else the ini file's."""
+        value = config.getoption(setting)
         if value is not None:
-            return value, "--" + option.replace("_", "-")
-        value = _from_ini(config, ini, convert)
-        return value, (ini if value is not None else None)
+            return value, "--" + setting.replace("_", "-")
+        value = _from_ini(config, setting)
+        return value, (setting if value is not None else None)
 
-    backend, _ = pick("equicheck_backend", "equicheck_backend", _backend)
-    dtypes, _ = pick("equicheck_dtype", "equicheck_dtype", _dtypes)
-    examples, _ = pick("equicheck_examples", "equicheck_examples", _positive_int)
-    seed, source = pick("equicheck_seed", "equicheck_seed", _seed)
-    if seed is None:
+    backend, _ = pick("equicheck_backend")
+    drawn_dtypes, _ = pick("equicheck_dtype")
+    examples, _ = pick("equicheck_examples")
+    check_seed, source = pick("equicheck_seed")
+    if check_seed is None:
         hypothesis_seed = config.getoption("hypothesis_seed", None)
         try:
-            seed = int(hypothesis_seed) if hypothesis_seed is not None else None
+            check_seed = int(hypothesis_seed) if hypothesis_seed is not None else None
         except ValueError:  # Hypothesis accepts any string; a check needs an integer
-            seed = None
-        source = "--hypothesis-seed" if seed is not None else None
+            check_seed = None
+        source = "--hypothesis-seed" if check_seed is not None else None
     given = config.getoption("equicheck_report")
     if given:
         base = config.invocation_params.dir
@@ -218,9 +194,12 @@ def _options(config: pytest.Config) -> Options:
     else:
         base = config.inipath.parent if config.inipath else config.rootpath
         try:
-            reports = tuple(base / _report_path(str(p)) for p in config.getini("equicheck_report"))
-        except argparse.ArgumentTypeError as exc:
-            raise pytest.UsageError(f"ini option equicheck_report: {exc}") from None
+            reports = tuple(
+                base / _report_path(str(p), name="ini option equicheck_report")
+                for p in config.getini("equicheck_report")
+            )
+        except OptionError as exc:
+            raise pytest.UsageError(str(exc)) from None
     if backend is not None:
         from .backends import get_backend
         from .errors import BackendUnavailableError
@@ -229,7 +208,7 @@ def _options(config: pytest.Config) -> Options:
             get_backend(backend)
         except BackendUnavailableError as exc:
             raise pytest.UsageError(f"--equicheck-backend {backend}: {exc}") from None
-    return Options(backend, dtypes, examples, seed, source, reports)
+    return Options(backend, drawn_dtypes, examples, check_seed, source, reports)
 
 
 # --- the run: recording checks, reports, the terminal section ------------------------------------
@@ -382,19 +361,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(run, "equicheck-run")
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistHooks(run), "equicheck-xdist")
-    from .check import _LISTENERS
+    from .engine.listeners import subscribe
 
-    _LISTENERS.append(run.record)
+    subscribe(run.record)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     run = config.stash.get(RUN, None)
     if run is None:
         return
-    from .check import _LISTENERS
+    from .engine.listeners import unsubscribe
 
-    if run.record in _LISTENERS:
-        _LISTENERS.remove(run.record)
+    unsubscribe(run.record)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -449,7 +427,7 @@ def _html_extras(results: list[CheckResult]) -> list[dict[str, Any]]:
 
 # --- the marker and the fixture -------------------------------------------------------------------
 def _check_parameters() -> list[str]:
-    from .check import check_equivariance
+    from .engine import check_equivariance
 
     return [p for p in inspect.signature(check_equivariance).parameters if p != "f"]
 
@@ -534,7 +512,7 @@ class EquicheckFixture:
 
     def check(self, f: Callable[..., Any], group: Any = None, **kwargs: Any) -> CheckResult:
         """:func:`equicheck.check_equivariance` with this run's and test's settings."""
-        from .check import check_equivariance
+        from .engine import check_equivariance
 
         merged = self.keywords(group, **kwargs)
         return check_equivariance(f, merged.pop("group"), **merged)

@@ -16,16 +16,6 @@ import numpy as np
 __all__ = ["CheckResult", "Counterexample", "ElementError"]
 
 VERDICTS = ("passed", "failed", "inconclusive", "error")
-#: What kind of failure: a plain mismatch, or one of the ways f itself misbehaves.
-FAILURE_KINDS = (
-    "mismatch",
-    "non-finite",
-    "shape",
-    "mutates-input",
-    "nondeterministic",
-    "batch-mixing",
-    "exception",
-)
 
 
 @dataclass

@@ -17,6 +17,7 @@ import numpy as np
 import scipy.fft
 from hypothesis import strategies as st
 
+from .actions.interpolation import smooth_disk
 from .errors import EquicheckError, ShapeError
 
 __all__ = [
@@ -69,8 +70,9 @@ def _periodic_lowpass(rng: np.random.Generator, shape: tuple[int, ...], cutoff: 
     return y / np.float32(std) if std > 0 else y
 
 
-#: Families added by extensions (not drawn by default): name -> maker(rng, shape, work dtype).
-_EXTRA_FAMILIES: dict[str, Any] = {}
+#: Families drawn only when named: name -> maker(rng, shape, work dtype). ``smooth-disk`` is
+#: band-limited noise tapered to the inscribed disk, for rotations by any angle.
+_EXTRA_FAMILIES: dict[str, Any] = {"smooth-disk": smooth_disk}
 
 
 def register_family(name: str, maker: Any) -> None:

@@ -14,6 +14,7 @@ import pytest
 
 import equicheck
 from equicheck import adapters
+from equicheck.adapters.base import tree_map
 from equicheck.adapters import (
     AdapterUnavailableError,
     adapt,
@@ -101,7 +102,7 @@ def test_declarations_call_the_original_unchanged() -> None:
 def test_tree_map_keeps_structure() -> None:
     Pair = namedtuple("Pair", "a b")
     tree = {"x": [1, (2, 3)], "p": Pair(4, "s")}
-    out = adapters._tree_map(lambda v: v * 10, tree, lambda v: isinstance(v, int))
+    out = tree_map(lambda v: v * 10, tree, lambda v: isinstance(v, int))
     assert out == {"x": [10, (20, 30)], "p": Pair(40, "s")}
     assert type(out["p"]) is Pair
 

@@ -52,7 +52,7 @@ def test_declared_functions_and_structured_outputs() -> None:
 
 check_equivariance = getattr(equicheck, "check_equivariance", None)
 if check_equivariance is None:  # pragma: no cover - while the engine is being written
-    from equicheck.check import check_equivariance
+    from equicheck.engine import check_equivariance
 
 
 def test_jax_blur_passes_p4() -> None:

@@ -170,7 +170,7 @@ def test_bad_options() -> None:
 # --- checks through the engine -------------------------------------------------------------------
 check_equivariance = getattr(equicheck, "check_equivariance", None)
 if check_equivariance is None:  # pragma: no cover - while the engine is being written
-    from equicheck.check import check_equivariance
+    from equicheck.engine import check_equivariance
 
 IMAGES = {"input_shape": (2, 1, None, None), "batched": True, "seed": 3, "replay_dir": None}
 

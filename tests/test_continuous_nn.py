@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from equicheck import check_equivariance, interpolation, nn
-from equicheck.floor import KAPPA
+from equicheck import check_equivariance, nn
+from equicheck.actions import interpolation
+from equicheck.engine.verdict import KAPPA
 from equicheck.lie import GENERATORS, lie_derivative, lie_derivatives
 from equicheck.metrics import error_curve, prediction_consistency
 

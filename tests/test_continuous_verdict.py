@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from scipy import ndimage
 
 import equicheck
-from equicheck import check_equivariance, interpolation
-from equicheck.floor import KAPPA
+from equicheck import check_equivariance
+from equicheck.actions import interpolation
+from equicheck.engine.verdict import KAPPA
 
 
 def iso_blur(x):

@@ -15,13 +15,13 @@ from typing import Any
 import numpy as np
 
 from ..backends import Backend
-from . import Adapted, _missing, _tree_map
+from .base import Adapted, missing_framework, tree_map
 
 try:
     import jax
     import jax.numpy as jnp
 except ImportError as _exc:  # pragma: no cover - exercised only without jax
-    raise _missing("JAX", "jax") from _exc
+    raise missing_framework("JAX", "jax") from _exc
 
 __all__ = ["JaxAdapted", "adapt_jax"]
 
@@ -62,9 +62,9 @@ class JaxAdapted(Adapted):
         return self.backend.asarray(np.array(y))  # a writable copy: jax.Arrays are immutable
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        args, kwargs = _tree_map(self._to_jax, (args, kwargs), self._is_input_array)
+        args, kwargs = tree_map(self._to_jax, (args, kwargs), self._is_input_array)
         out = self.original(*args, **kwargs)
-        return _tree_map(self._from_jax, out, lambda v: isinstance(v, jax.Array))
+        return tree_map(self._from_jax, out, lambda v: isinstance(v, jax.Array))
 
 
 def adapt_jax(fn: Callable[..., Any], backend: Backend, *, device: Any = None) -> JaxAdapted:

@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 
 from ..backends import Backend
-from . import Adapted, _missing, _tree_map
+from .base import Adapted, missing_framework, tree_map
 
 try:
     import torch
 except ImportError as _exc:  # pragma: no cover - exercised only without torch
-    raise _missing("PyTorch", "torch") from _exc
+    raise missing_framework("PyTorch", "torch") from _exc
 
 __all__ = ["TorchAdapted", "adapt_torch"]
 
@@ -148,10 +148,10 @@ class TorchAdapted(Adapted):
                     b.copy_(s)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        args, kwargs = _tree_map(self._to_tensor, (args, kwargs), self._is_input_array)
+        args, kwargs = tree_map(self._to_tensor, (args, kwargs), self._is_input_array)
         with torch.no_grad(), self._mode():
             out = self.original(*args, **kwargs)
-        return _tree_map(self._from_tensor, out, lambda v: isinstance(v, torch.Tensor))
+        return tree_map(self._from_tensor, out, lambda v: isinstance(v, torch.Tensor))
 
 
 def _module_of(fn: Any) -> torch.nn.Module | None:

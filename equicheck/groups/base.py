@@ -32,6 +32,11 @@ class Element(ABC):
     @abstractmethod
     def is_identity(self) -> bool: ...
 
+    @property
+    def exact(self) -> bool:
+        """True when the element moves grids by an index permutation (no interpolation)."""
+        return True
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form; :func:`equicheck.groups.element_from_dict` reads it back."""
         return {"repr": repr(self)}
@@ -65,8 +70,9 @@ class Group(Named):
         """Whether ``element`` belongs to this group."""
 
     @abstractmethod
-    def check_grid(self, grid: Grid) -> None:
-        """Raise :class:`~equicheck.ShapeError` if the group cannot act on a grid of this size."""
+    def check_grid(self, grid: Grid, *, stride: int = 1) -> None:
+        """Raise :class:`~equicheck.ShapeError` if the group cannot act on a grid of this size
+        (``stride``: the grid of a stride-s layer's output, which moves by shifts divided by s)."""
 
     @abstractmethod
     def elements(self, grid: Grid | None = None) -> Sequence[Element] | None:

@@ -191,8 +191,8 @@ class ContinuousElement(Element):
         return self.degrees == 0 and not self.flipped and self.factor == 1 and not self.dy and not self.dx
 
     @property
-    def is_rotation(self) -> bool:
-        return self.factor == 1 and not self.dy and not self.dx
+    def exact(self) -> bool:
+        return self.as_grid() is not None
 
     def as_grid(self) -> GridElement | None:
         """The equal exact grid element (quarter turns, flips, integer shifts), or None."""
@@ -403,7 +403,7 @@ class ContinuousGroup(Group):
             return False
         return not ((element.dy or element.dx) and self.max_shift == 0)
 
-    def check_grid(self, grid: Grid) -> None:
+    def check_grid(self, grid: Grid, *, stride: int = 1) -> None:
         if len(grid) != 2 or any(not isinstance(n, int) or n < 1 for n in grid):
             raise ShapeError(f"{self.name} acts on a 2-D grid of positive sizes, got {grid!r}")
         h, w = grid
@@ -549,7 +549,7 @@ class UpsamplingGroup(Group):
     def contains(self, element: Element) -> bool:
         return isinstance(element, UpsampleElement)
 
-    def check_grid(self, grid: Grid) -> None:
+    def check_grid(self, grid: Grid, *, stride: int = 1) -> None:
         if len(grid) != 2 or any(not isinstance(n, int) or n < 1 for n in grid):
             raise ShapeError(f"{self.name} acts on a 2-D grid of positive sizes, got {grid!r}")
 

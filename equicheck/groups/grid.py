@@ -231,7 +231,7 @@ class GridGroup(Group):
             return element.dy == 0 and element.dx == 0
         return element.dy % self.step == 0 and element.dx % self.step == 0
 
-    def check_grid(self, grid: Grid) -> None:
+    def check_grid(self, grid: Grid, *, stride: int = 1) -> None:
         if len(grid) != 2 or any(not isinstance(n, int) or n < 1 for n in grid):
             raise ShapeError(f"{self.name} acts on a 2-D grid of positive sizes, got {grid!r}")
         h, w = grid
@@ -241,10 +241,11 @@ class GridGroup(Group):
                 "Crop or pad the input to a square, or use a group without quarter turns "
                 "(e.g. 'flips' or 'translation')."
             )
-        if self.translations and self.step > 1 and (h % self.step or w % self.step):
+        step = self.step // stride if self.step % stride == 0 else self.step
+        if self.translations and step > 1 and (h % step or w % step):
             raise ShapeError(
-                f"{self.name} shifts by multiples of {self.step}, which needs grid sizes "
-                f"divisible by {self.step}; got {h}x{w}"
+                f"{self.name} shifts by multiples of {step} on this grid, which needs grid sizes "
+                f"divisible by {step}; got {h}x{w}"
             )
 
     def _shift_range(self, n: int) -> list[int]:

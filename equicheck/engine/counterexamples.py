@@ -1,21 +1,17 @@
-"""Counterexamples on disk: saved atomically as .npz (arrays + the check's metadata), reloaded
-and re-checked in one line, independent of random-number streams."""
+"""Counterexamples on disk: saved atomically as .npz (arrays + the check's metadata) and
+loaded back, independent of random-number streams (:func:`equicheck.replay` re-checks one)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .errors import EquicheckError
-from .result import CheckResult
-
-__all__ = ["load_counterexample", "replay", "save_counterexample"]
+__all__ = ["load_counterexample", "replay_kwargs", "save_counterexample"]
 
 
 def save_counterexample(
@@ -55,22 +51,15 @@ def load_counterexample(path: str | os.PathLike[str]) -> tuple[Any, dict[str, An
     return value, meta
 
 
-def replay(path: str | os.PathLike[str], f: Callable[..., Any], **overrides: Any) -> CheckResult:
-    """Re-check ``f`` on a saved counterexample with the element that failed.
-
-    Keywords override what was saved (e.g. ``in_action=`` for a user matrix action, or
-    ``elements=None`` to check every element again).
-    """
-    from .check import check_equivariance
-
-    value, meta = load_counterexample(path)
+def replay_kwargs(meta: dict[str, Any], value: Any) -> dict[str, Any]:
+    """The keywords of :func:`equicheck.check_equivariance` that re-check a saved case."""
     in_action: Any = meta["in_action"]
     if list(in_action) == ["0"]:
         in_action = in_action["0"]
     elif all(k.isdigit() for k in in_action):
         in_action = tuple(in_action[k] for k in sorted(in_action, key=int))
     invariant = meta["out_action"] == "invariant"
-    kwargs: dict[str, Any] = {
+    return {
         "in_action": in_action,
         "out_action": None if invariant else meta["out_action"],
         "invariant": invariant,
@@ -82,10 +71,3 @@ def replay(path: str | os.PathLike[str], f: Callable[..., Any], **overrides: Any
         "atol": meta["atol"],
         "replay_dir": None,
     }
-    kwargs.update(overrides)
-    named = kwargs["in_action"]
-    if named is None or (
-        isinstance(named, (dict, tuple)) and None in (named.values() if isinstance(named, dict) else named)
-    ):
-        raise EquicheckError("this counterexample used an action that has no name; pass in_action=")
-    return check_equivariance(f, meta["group"], **kwargs)

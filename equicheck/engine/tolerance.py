@@ -1,6 +1,6 @@
-"""Error measures and default tolerances.
+"""Default tolerances per dtype, and dtype names across array libraries.
 
-The error of one sample (one batch entry) is::
+The error these tolerances bound (see :mod:`equicheck.engine.compare`) is, per sample::
 
     error = max |a - b| / max(scale, floor)
     scale = max(max |a|, max |b|)          over the entries compared
@@ -18,15 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 __all__ = [
     "DEFAULT_TOLERANCES",
     "Tolerance",
     "default_tolerance",
     "dtype_name",
-    "input_scale",
-    "stacked_errors",
 ]
 
 
@@ -86,56 +82,3 @@ def default_tolerance(*dtypes: Any, tf32: bool = False) -> tuple[str, Tolerance]
         return "float64", DEFAULT_TOLERANCES["float64"]
     worst = min(known, key=_ORDER.index)
     return worst, DEFAULT_TOLERANCES[worst]
-
-
-def stacked_errors(xp: Any, a: Any, b: Any, mask: Any, samples: int, floor: float) -> tuple[Any, Any]:
-    """The error of every sample of several comparisons at once.
-
-    ``a`` and ``b`` have a leading axis of comparisons (one per element); each comparison
-    holds ``samples`` samples along its next axis (1: the whole output is one sample).
-    ``mask`` (boolean, same shape, or None) selects the entries compared. Returns float64
-    arrays ``(error, finite)`` of shape (comparisons, samples); ``finite`` is False where a
-    NaN or inf reached the maxima (the caller decides what that means).
-
-    Differences are taken in the outputs' own floating dtype (exact for values this close,
-    and cheap); the per-sample maxima are combined in float64.
-    """
-    if not xp.isdtype(a.dtype, "real floating") or a.dtype != b.dtype:
-        a, b = xp.astype(a, xp.float64), xp.astype(b, xp.float64)
-    n = a.shape[0]
-    if a.size == 0:
-        zeros = xp.zeros((n, samples), dtype=xp.float64)
-        return zeros, xp.ones((n, samples), dtype=xp.bool)
-    diff = a - b
-    if mask is not None:
-        zero = xp.zeros((), dtype=diff.dtype)
-        diff, a, b = xp.where(mask, diff, zero), xp.where(mask, a, zero), xp.where(mask, b, zero)
-
-    def largest_magnitude(v: Any) -> Any:
-        # max |v| per sample without a temporary: max(max v, -min v)
-        v = xp.reshape(v, (n, samples, -1))
-        return xp.maximum(xp.max(v, axis=-1), -xp.min(v, axis=-1))
-
-    max_diff = largest_magnitude(diff)
-    scale = xp.maximum(largest_magnitude(a), largest_magnitude(b))
-    finite = xp.logical_and(xp.isfinite(max_diff), xp.isfinite(scale))
-    max_diff = xp.astype(max_diff, xp.float64)
-    denom = xp.maximum(xp.astype(scale, xp.float64), xp.asarray(floor, dtype=xp.float64))
-    safe = xp.where(denom > 0, denom, xp.ones_like(denom))
-    err = xp.where(max_diff == 0, xp.zeros_like(max_diff), max_diff / safe)
-    return xp.where(finite, err, xp.zeros_like(err)), finite
-
-
-def input_scale(xp: Any, arrays: list[Any]) -> float:
-    """Largest finite magnitude among the inputs (1.0 when they are all zero)."""
-    best = 0.0
-    for x in arrays:
-        if getattr(x, "size", 0) == 0 or not hasattr(x, "dtype"):
-            continue
-        try:
-            v = float(xp.max(xp.abs(x)))
-        except (TypeError, ValueError):
-            continue
-        if np.isfinite(v):
-            best = max(best, v)
-    return best if best > 0 else 1.0

@@ -35,11 +35,10 @@ from typing import Any
 
 import numpy as np
 
-from . import strategies
-from .actions import _apply_grid_element, register_spatial
-from .backends import Backend
-from .errors import EquicheckError
-from .groups.continuous import ContinuousElement, UpsampleElement
+from ..backends import Backend
+from ..errors import EquicheckError
+from ..groups.continuous import ContinuousElement, UpsampleElement
+from .kernels import apply_grid_element
 
 __all__ = [
     "DEFAULT_ORDER",
@@ -181,14 +180,14 @@ def fourier_shift(x: Any, shift: tuple[float, float], axes: tuple[int, int], bac
     return _from_stack(xp, out, front, perm, x.dtype)
 
 
-# --- the registered actions ----------------------------------------------------------------------
+# --- the spatial actions of continuous elements ------------------------------------------------
 def apply_continuous(
     g: ContinuousElement, x: Any, axes: tuple[int, int], boundary: str, backend: Backend
 ) -> Any:
     """The spatial action of a continuous element: exact, Fourier or spline (module docstring)."""
     exact = g.as_grid()
     if exact is not None:
-        return _apply_grid_element(exact, x, axes, boundary, backend)
+        return apply_grid_element(exact, x, axes, boundary, backend)
     if boundary == "wrap" and g.degrees == 0 and not g.flipped and g.factor == 1:
         return fourier_shift(x, (g.dy, g.dx), axes, backend)
     return resample(x, g.linear, (g.dy, g.dx), axes, backend, boundary)
@@ -243,9 +242,6 @@ def valid_mask(g: Any, grid: tuple[int, int], margin: int, boundary: str, backen
     return xp.asarray(keep)
 
 
-register_spatial(ContinuousElement, apply_continuous, valid_mask)
-register_spatial(UpsampleElement, apply_upsample, valid_mask)
-
 
 # --- the probes behind the interpolation floor ------------------------------------------------------
 def half_pixel_shift(x: Any, axes: tuple[int, int], backend: Backend, order: int | None = None) -> Any:
@@ -259,7 +255,7 @@ def probe_round_trip(x: Any, axes: tuple[int, int], backend: Backend, kind: str 
 
     Half a pixel is the phase where interpolation errs most, so ``|probe(x) - x| / 2``
     estimates the worst single-step resampling error of ``x`` for any element (the floor of
-    Fourier shifts, :mod:`equicheck.floor`); unlike a round trip ``g⁻¹·(g·x)`` it does not
+    Fourier shifts, :mod:`equicheck.engine.floor`); unlike a round trip ``g⁻¹·(g·x)`` it does not
     shrink near exact elements, where first-order errors cancel."""
     if kind == "fourier":
         there = fourier_shift(x, (0.5, 0.5), axes, backend)
@@ -302,5 +298,3 @@ def smooth_disk(rng: np.random.Generator, shape: tuple[int, ...], work: Any = np
     y = y / std if std > 0 else y
     return y.astype(work)
 
-
-strategies.register_family("smooth-disk", smooth_disk)

@@ -1,0 +1,230 @@
+"""Fiber parts of actions: how an element mixes the entries of one channel axis.
+
+``Regular`` permutes orientation channels by the group law, ``Vector`` turns pairs of
+channels with the grid, ``Matrix`` applies a user representation ρ(g).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..backends import Backend
+from ..errors import EquicheckError, ShapeError
+from ..groups import Element, Group
+from ..groups.grid import GridElement
+from .kernels import apply_linear, normalise_axis
+
+__all__ = ["Fiber", "Matrix", "Regular", "Vector"]
+
+
+class Fiber(ABC):
+    """Mixes the entries of one channel axis according to the element's point part."""
+
+    name: str = "fiber"
+
+    def __init__(self, axis: int = -3) -> None:
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise ValueError(f"axis must be an integer, got {axis!r}")
+        self.axis = axis
+
+    def params(self) -> dict[str, Any]:
+        return {} if self.axis == -3 else {"axis": self.axis}
+
+    def prepare(self, group: Group) -> Fiber:
+        """A copy ready for ``group`` (resolves what depends on it); raise if it cannot act."""
+        return self
+
+    @abstractmethod
+    def channels(self) -> int:
+        """The number of channels one field takes (the axis size must be a multiple)."""
+
+    def check_shape(self, shape: Sequence[int]) -> None:
+        ax = normalise_axis(self.axis, len(shape), f"{self.name} fiber")
+        d = self.channels()
+        if shape[ax] % d:
+            raise ShapeError(
+                f"the {self.name} action needs axis {self.axis} to hold fields of {d} channels, "
+                f"but it has size {shape[ax]} (shape {tuple(shape)}); check the axis= argument"
+            )
+
+    @abstractmethod
+    def apply(self, g: Element, x: Any, backend: Backend) -> Any: ...
+
+
+class Regular(Fiber):
+    """The regular representation: |P| orientation channels permuted by the group law.
+
+    Channel ``j`` of a field holds orientation ``h_j`` (``rot90(k=j)`` for C4; for D4,
+    ``rot90(k=j % 4) * flip('x')**(j // 4)``); ``g`` moves the channel of ``h`` to that of
+    ``g·h`` (for C4 a cyclic roll by k). ``orientation='cw'`` relabels ``h_j`` as
+    ``rot90(k=-j)``; ``layout='field'`` stores a field's orientations contiguously
+    (channel = field·|P| + j, as GrouPy and escnn), ``'orientation'`` stores
+    channel = j·fields + field.
+    """
+
+    name = "regular"
+
+    def __init__(
+        self,
+        axis: int = -3,
+        layout: str = "field",
+        orientation: str = "ccw",
+        elements: Sequence[Element] | None = None,
+    ) -> None:
+        super().__init__(axis)
+        if layout not in ("field", "orientation"):
+            raise ValueError(f"layout must be 'field' or 'orientation', got {layout!r}")
+        if orientation not in ("ccw", "cw"):
+            raise ValueError(f"orientation must be 'ccw' or 'cw', got {orientation!r}")
+        self.layout = layout
+        self.orientation = orientation
+        self.elements = tuple(elements) if elements is not None else None
+
+    def params(self) -> dict[str, Any]:
+        out = super().params()
+        if self.layout != "field":
+            out["layout"] = self.layout
+        if self.orientation != "ccw":
+            out["orientation"] = self.orientation
+        return out
+
+    def prepare(self, group: Group) -> Regular:
+        if self.elements is not None:
+            return self
+        point = getattr(group, "point_elements", None)
+        if not point or len(point) < 2:
+            raise EquicheckError(
+                f"the regular action needs a group with orientations (c4, d4, p4, p4m, ...), got {group.name}"
+            )
+        elems = list(point)
+        if self.orientation == "cw":
+            elems = [_reverse_rotation(e) for e in elems]
+        return Regular(self.axis, self.layout, self.orientation, elems)
+
+    def channels(self) -> int:
+        if self.elements is None:
+            raise EquicheckError("regular action used before prepare(group)")
+        return len(self.elements)
+
+    def permutation(self, g: Element) -> list[int]:
+        """``src`` such that ``out[j] = in[src[j]]`` for one field."""
+        assert self.elements is not None
+        index = {e: i for i, e in enumerate(self.elements)}
+        p = getattr(g, "point", g)
+        inv = p.inverse()
+        try:
+            return [index[inv * h] for h in self.elements]
+        except KeyError:
+            raise EquicheckError(f"{g!r} does not permute the orientations {list(self.elements)}") from None
+
+    def apply(self, g: Element, x: Any, backend: Backend) -> Any:
+        src = self.permutation(g)
+        if src == list(range(len(src))):
+            return x
+        xp = backend.xp
+        ax = self.axis % x.ndim
+        n, d = x.shape[ax], len(src)
+        fields = n // d
+        if self.layout == "field":
+            idx = [f * d + src[j] for f in range(fields) for j in range(d)]
+        else:
+            idx = [src[j] * fields + f for j in range(d) for f in range(fields)]
+        return xp.take(x, xp.asarray(np.asarray(idx, dtype=np.int64)), axis=ax)
+
+
+def _reverse_rotation(e: Element) -> Element:
+    if isinstance(e, GridElement):
+        return GridElement(-e.k, e.flipped, e.dy, e.dx)
+    return e.inverse() if not getattr(e, "flipped", False) else e
+
+
+class Vector(Fiber):
+    """Pairs of channels that rotate and reflect with the grid (e.g. an image gradient).
+
+    ``components='yx'`` stores (row, column) components, ``'xy'`` stores (x, y);
+    ``y_up=True`` says the y component points up (against the row axis), as in most
+    geometric code; the default follows array indices (rows grow downwards).
+    """
+
+    name = "vector"
+
+    def __init__(self, axis: int = -3, components: str = "yx", y_up: bool = False) -> None:
+        super().__init__(axis)
+        if components not in ("yx", "xy"):
+            raise ValueError(f"components must be 'yx' or 'xy', got {components!r}")
+        self.components = components
+        self.y_up = bool(y_up)
+
+    def params(self) -> dict[str, Any]:
+        out = super().params()
+        if self.components != "yx":
+            out["components"] = self.components
+        if self.y_up:
+            out["y_up"] = True
+        return out
+
+    def channels(self) -> int:
+        return 2
+
+    def matrix(self, g: Element) -> np.ndarray:
+        a = np.asarray(g.matrix, dtype=np.float64)
+        if self.y_up:
+            s = np.diag([-1.0, 1.0])
+            a = s @ a @ s
+        if self.components == "xy":
+            p = np.array([[0.0, 1.0], [1.0, 0.0]])
+            a = p @ a @ p
+        return a
+
+    def apply(self, g: Element, x: Any, backend: Backend) -> Any:
+        if not hasattr(g, "matrix"):
+            raise EquicheckError(f"the vector action needs elements with a matrix, got {g!r}")
+        return apply_linear(backend.xp, x, self.matrix(g), self.axis)
+
+
+class Matrix(Fiber):
+    """A user representation: ``rho(g)`` is a d×d matrix applied to every field of d channels.
+
+    ``rho`` is a callable or a mapping from elements to matrices. Prefer it for third-party
+    conventions not covered by ``regular`` or ``vector``.
+    """
+
+    name = "matrix"
+
+    def __init__(self, rho: Callable[[Element], Any] | dict[Element, Any], axis: int = -3) -> None:
+        super().__init__(axis)
+        self.rho = rho
+        self._d: int | None = None
+
+    def _matrix(self, g: Element) -> np.ndarray:
+        p = getattr(g, "point", g)
+        if isinstance(self.rho, dict):
+            raw = self.rho[p] if p in self.rho else self.rho.get(g)
+            if raw is None:
+                raise EquicheckError(f"the matrix action has no entry for {p!r}")
+        else:
+            raw = self.rho(g)
+        m = np.asarray(raw, dtype=np.float64)
+        if m.ndim != 2 or m.shape[0] != m.shape[1]:
+            raise ShapeError(f"rho({g!r}) must be a square matrix, got shape {m.shape}")
+        return m
+
+    def prepare(self, group: Group) -> Matrix:
+        m = self._matrix(group.identity)
+        if not np.allclose(m, np.eye(m.shape[0])):
+            raise EquicheckError("rho(identity) must be the identity matrix")
+        out = Matrix(self.rho, self.axis)
+        out._d = m.shape[0]
+        return out
+
+    def channels(self) -> int:
+        if self._d is None:
+            return self._matrix(GridElement()).shape[0]
+        return self._d
+
+    def apply(self, g: Element, x: Any, backend: Backend) -> Any:
+        return apply_linear(backend.xp, x, self._matrix(g), self.axis)

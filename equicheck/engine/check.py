@@ -1,0 +1,315 @@
+"""The front door: :func:`check_equivariance` and :func:`replay`.
+
+:func:`check_equivariance` answers whether ``f(ρ_in(g)·x) == ρ_out(g)·f(x)`` for the
+elements of a group and returns a :class:`~equicheck.CheckResult`; it never raises on a
+violation. It reads top-down: normalise the arguments into a plan
+(:mod:`~equicheck.engine.plan`), search with an evaluator (:mod:`~equicheck.engine.search`,
+:mod:`~equicheck.engine.evaluate`), decide the verdict once
+(:mod:`~equicheck.engine.verdict`), build the result from that decision, save the
+counterexample (:mod:`~equicheck.engine.counterexamples`) and tell the listeners.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from hypothesis import settings as Settings
+from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
+
+from ..backends import Backend
+from ..errors import EquicheckError
+from ..groups import Element, Group
+from ..result import CheckResult, Counterexample
+from . import floor, verdict
+from .counterexamples import load_counterexample, replay_kwargs, save_counterexample
+from .evaluate import Evaluator, Failure
+from .plan import (
+    EXHAUSTIVE_LIMIT,
+    Case,
+    Key,
+    Plan,
+    default_shape,
+    grid_of,
+    keys_from_action,
+    make_plan,
+    to_case,
+)
+from .listeners import notify
+from .search import (
+    drawn_examples,
+    finite_elements,
+    is_exhaustive_default,
+    run_direct,
+    run_hypothesis,
+    settings_for,
+    with_elements,
+)
+
+__all__ = ["check_equivariance", "replay"]
+
+
+def _is_single_shape(shape: Any) -> bool:
+    return isinstance(shape, (tuple, list)) and all(
+        n is None or isinstance(n, (int, st.SearchStrategy)) for n in shape
+    )
+
+
+def check_equivariance(
+    f: Callable[..., Any],
+    group: Group | str,
+    *,
+    in_action: Any = "spatial",
+    out_action: Any = None,
+    invariant: bool = False,
+    inputs: Any = None,
+    input_shape: Any = None,
+    dtypes: Sequence[str] = ("float32", "float64"),
+    families: Sequence[str] | None = None,
+    sizes: tuple[int, int] = (4, 24),
+    batched: bool = False,
+    margin: int = 0,
+    elements: Sequence[Element | str] | None = None,
+    rtol: float | None = None,
+    atol: float | None = None,
+    max_examples: int | None = None,
+    seed: int | None = None,
+    settings: Settings | None = None,
+    backend: str | Backend | None = None,
+    exhaustive_limit: int = EXHAUSTIVE_LIMIT,
+    elements_per_example: int = 4,
+    replay_dir: str | os.PathLike[str] | None = ".equicheck/counterexamples",
+    name: str | None = None,
+) -> CheckResult:
+    """Test ``f(ρ_in(g)·x) == ρ_out(g)·f(x)`` for elements ``g`` of ``group``.
+
+    See docs/reference.md for every keyword. Returns a :class:`CheckResult`; a violation is
+    a result with ``passed == False``, never an exception. Bad arguments raise
+    :class:`EquicheckError` (or its subclasses) before anything runs.
+    """
+    start = time.perf_counter()
+    if isinstance(dtypes, str):
+        dtypes = (dtypes,)
+    strategy: st.SearchStrategy[Any] | None = None
+    raw_cases: list[Any] | None = None
+    if isinstance(inputs, st.SearchStrategy):
+        strategy = inputs
+        keys: list[Key] = keys_from_action(in_action)
+    elif inputs is not None:
+        raw_cases = inputs if isinstance(inputs, list) else [inputs]
+        if not raw_cases:
+            raise EquicheckError("inputs= is an empty list; give at least one input")
+        keys = list(to_case(raw_cases[0]))
+    elif input_shape is not None:
+        keys = list(to_case(input_shape)) if not _is_single_shape(input_shape) else [0]
+    else:
+        keys = keys_from_action(in_action)
+    plan = make_plan(
+        f,
+        group,
+        keys=keys,
+        in_action=in_action,
+        out_action=out_action,
+        invariant=invariant,
+        inputs=inputs,
+        batched=batched,
+        margin=margin,
+        elements=elements,
+        rtol=rtol,
+        atol=atol,
+        backend=backend,
+        exhaustive_limit=exhaustive_limit,
+        elements_per_example=elements_per_example,
+        replay_dir=replay_dir,
+        name=name,
+    )
+    cases = None
+    if raw_cases is not None:
+        cases = [{k: plan.backend.asarray(v) for k, v in to_case(c).items()} for c in raw_cases]
+    evaluator = Evaluator(plan)
+
+    if currently_in_test_context():
+        # inside a user's @given: check the given values, no nested search
+        if cases is None:
+            raise EquicheckError(
+                "inside a Hypothesis @given test, pass the drawn arrays as inputs=; equicheck then "
+                "checks exactly those (it does not start a nested search)"
+            )
+        failure = run_direct(evaluator, cases, seed)
+        exhaustive = all(finite_elements(plan, grid_of(plan, c)) is not None for c in cases)
+    elif cases is not None and all(finite_elements(plan, grid_of(plan, c)) is not None for c in cases):
+        failure = run_direct(evaluator, cases, seed)
+        exhaustive = plan.elements is None
+    else:
+        if strategy is not None:
+            examples = strategy.flatmap(
+                lambda value: with_elements(plan, {k: plan.backend.asarray(v) for k, v in to_case(value).items()})
+            )
+        elif cases is not None:
+            given = cases
+            examples = st.sampled_from(list(range(len(given)))).flatmap(
+                lambda i: with_elements(plan, given[i], f"given input #{i}")
+            )
+        else:
+            examples = drawn_examples(plan, _shapes(plan, keys, input_shape, batched), dtypes, families, sizes)
+        exhaustive = is_exhaustive_default(plan)
+        failure = run_hypothesis(evaluator, examples, settings_for(settings, max_examples), seed)
+
+    result = _result(plan, evaluator, failure, exhaustive, seed, start)
+    notify(result)
+    return result
+
+
+def _shapes(plan: Plan, keys: list[Key], input_shape: Any, batched: bool) -> dict[Key, tuple[int | None, ...]]:
+    """The shape of each input to draw (None: a grid axis; -1: the fiber's channels)."""
+    if input_shape is not None and not _is_single_shape(input_shape):
+        return {k: tuple(v) for k, v in to_case(input_shape).items()}
+    if input_shape is not None:
+        return {keys[0]: tuple(input_shape)}
+    shapes = {keys[0]: default_shape(plan.in_actions[keys[0]])}
+    return {k: (2, *v) for k, v in shapes.items()} if batched else shapes
+
+
+def _result(
+    plan: Plan, evaluator: Evaluator, failure: Failure | None, exhaustive: bool, seed: int | None, start: float
+) -> CheckResult:
+    """The result, built once from the verdict's decision."""
+    state = evaluator.state
+    message = None
+    if failure is not None:
+        message = failure.message + (f" (seed={seed})" if seed is not None else "")
+    decision = verdict.decide(
+        rtol=plan.rtol,
+        atol=plan.atol,
+        margin=plan.margin,
+        seen=state.seen,
+        floors=evaluator.floors,
+        floor_kind=evaluator.probe.kind if evaluator.probe is not None else "spline",
+        failure_kind=failure.kind if failure is not None else None,
+        failure_message=message,
+        failure_error=failure.details.error if failure is not None else None,
+        function=plan.name,
+        group=plan.group.name,
+    )
+    extra = dict(decision.extra)
+    worst = evaluator.worst_arrays()
+    if worst is not None:
+        extra["worst_arrays"] = {k: v.tolist() for k, v in worst.items()}
+    if evaluator.classifier is not None and evaluator.classifier.total:
+        extra["classifier"] = evaluator.classifier.summary()
+    if evaluator.floors is not None and evaluator.floors.pairs:
+        curve = _curve(plan, evaluator)
+        if curve is not None:
+            extra["curve"] = curve
+    result = CheckResult(
+        function=plan.name,
+        group=plan.group.name,
+        in_actions=[a.name for a in plan.in_actions.values()],
+        out_actions=plan.out_names(),
+        verdict=decision.verdict,
+        max_error=decision.max_error,
+        tolerance=decision.tolerance,
+        atol=decision.atol,
+        tolerance_rule=decision.rule,
+        dtype=decision.dtype,
+        worst_element=decision.worst_element,
+        worst_input=state.seen.worst_input,
+        failure_kind=failure.kind if failure is not None else None,
+        errors=decision.errors,
+        counterexample=_counterexample(plan, evaluator, failure, seed) if failure is not None else None,
+        examples=state.examples,
+        evaluations=state.evaluations,
+        elements_checked=len(state.seen.per_element),
+        exhaustive=exhaustive,
+        margin=plan.margin,
+        seed=seed,
+        elapsed=time.perf_counter() - start,
+        time_in_f=state.time_in_f,
+        backend=plan.backend.name,
+        device=plan.backend.device,
+        exact=plan.exact,
+        extra=extra,
+    )
+    result.message = decision.message if decision.message is not None else result.summary() + decision.summary_suffix
+    return result
+
+
+def _curve(plan: Plan, evaluator: Evaluator) -> dict[str, Any] | None:
+    """Error and floor along the group's one-parameter sweep, on the worst input."""
+    sweep = getattr(plan.group, "curve_elements", None)
+    assert evaluator.floors is not None
+    case = evaluator.floors.worst_case
+    if sweep is None or case is None or floor.CURVE_POINTS <= 0:
+        return None
+    parameter, points = sweep(floor.CURVE_POINTS)
+    try:
+        return evaluator.error_curve(case, parameter, points)
+    except Exception as exc:  # noqa: BLE001 - a curve is an extra; never fail a check for it
+        return {"parameter": parameter, "values": [], "errors": [], "floor": [], "note": f"not drawn: {exc}"}
+
+
+def _counterexample(plan: Plan, evaluator: Evaluator, failure: Failure, seed: int | None) -> Counterexample:
+    """The shrunk failure, its figures, and the file that replays it."""
+    d = failure.details
+    case = d.case
+    figures = evaluator.figures(d.mismatch, case) if d.mismatch is not None and case is not None else None
+    path = _save(plan, case, d.element, d.input, seed) if case is not None else None
+    replay_line = f"equicheck.replay({str(path)!r}, {plan.name.rsplit('.', 1)[-1]})" if path is not None else ""
+    return Counterexample(
+        element=str(d.element),
+        input=str(d.input),
+        input_shapes=[list(getattr(v, "shape", ())) for v in (case or {}).values()],
+        error=float(d.error if d.error is not None else math.inf),
+        max_abs_diff=figures.max_abs_diff if figures else math.nan,
+        mismatched=figures.mismatched if figures else 0,
+        compared=figures.compared if figures else 0,
+        worst_index=figures.worst_index if figures else None,
+        max_rel_diff=figures.max_rel_diff if figures else 0.0,
+        worst_rel_index=figures.worst_rel_index if figures else None,
+        replay=replay_line,
+        path=str(path) if path is not None else None,
+        arrays=figures.arrays if figures else {},
+    )
+
+
+def _save(plan: Plan, case: Case, element: str | None, description: str | None, seed: int | None) -> Any:
+    """Save the failing input with what is needed to re-check it (see :func:`replay`)."""
+    if plan.replay_dir is None:
+        return None
+    meta = {
+        "function": plan.name,
+        "group": plan.group.name,
+        "in_action": plan.saved_in_action(),
+        "out_action": plan.saved_out_action(),
+        "element": element,
+        "batched": plan.batched,
+        "margin": plan.margin,
+        "rtol": plan.rtol,
+        "atol": plan.atol,
+        "seed": seed,
+        "input": description,
+    }
+    arrays = {f"arg_{k}": plan.backend.to_host(v) for k, v in case.items()}
+    stem = f"{plan.name.rsplit('.', 1)[-1]}-{plan.group.name}"
+    return save_counterexample(plan.replay_dir, stem, arrays, meta)
+
+
+def replay(path: str | os.PathLike[str], f: Callable[..., Any], **overrides: Any) -> CheckResult:
+    """Re-check ``f`` on a saved counterexample with the element that failed.
+
+    Keywords override what was saved (e.g. ``in_action=`` for a user matrix action, or
+    ``elements=None`` to check every element again).
+    """
+    value, meta = load_counterexample(path)
+    kwargs = replay_kwargs(meta, value)
+    kwargs.update(overrides)
+    named = kwargs["in_action"]
+    if named is None or (
+        isinstance(named, (dict, tuple)) and None in (named.values() if isinstance(named, dict) else named)
+    ):
+        raise EquicheckError("this counterexample used an action that has no name; pass in_action=")
+    return check_equivariance(f, meta["group"], **kwargs)

@@ -1,0 +1,564 @@
+"""Evaluating one example: call and guard f, transform, compare, hold each error to its limit.
+
+For an input x and elements g_1..g_n the evaluator computes f(x) once and f(g·x) for every
+element (one batched call where f takes a batch axis), moves f(x) by each element's output
+action, and compares, all elements in a few array passes. It guards the check from f: f
+only sees copies, and the first example also asks whether f answers the same twice and, when
+batched, whether f(x) depends on the rest of the batch. The limit each error is held to
+comes from :mod:`equicheck.engine.verdict`; the first violation raises :class:`Failure`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from hypothesis import target
+from hypothesis.control import currently_in_test_context
+
+from ..actions import Action
+from ..errors import EquicheckError, ShapeError
+from ..groups import Element
+from . import verdict
+from .classifier import ClassifierTally
+from .compare import input_scale, largest_error, stacked_errors
+from .evidence import MismatchFigures, mismatch_figures, report_arrays
+from .floor import FloorProbe, FloorStats
+from .plan import Case, Key, Plan
+from .tolerance import dtype_name
+
+__all__ = ["TARGET_FROM", "Evaluator", "Failure", "FailureDetails", "Mismatch", "SearchState"]
+
+#: Errors below this share of the tolerance are not targeted (they are rounding, not signal).
+TARGET_FROM = 0.01
+
+#: Failures found by checks that run once; preferred when Hypothesis replays disagree.
+ONCE_KINDS = ("nondeterministic", "batch-mixing", "mutates-input")
+
+
+@dataclass
+class Mismatch:
+    """What is needed to compute a mismatch's figures, later and only for the final failure."""
+
+    element: Element
+    output: Key
+    a: Any  # f(g·x)
+    b: Any  # g·f(x)
+    mask: Any
+    limit: float
+    floor: float
+    out_action: Action
+
+
+@dataclass
+class FailureDetails:
+    """Where a violation was found and what it looked like."""
+
+    element: str | None = None
+    input: str | None = None
+    case: Case | None = None
+    error: float | None = None
+    mismatch: Mismatch | None = None
+    exception: str | None = None
+    where: str | None = None
+
+
+class Failure(Exception):
+    """A violation found in one example (raised inside the search, caught by the engine)."""
+
+    def __init__(self, kind: str, message: str, details: FailureDetails | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.details = details if details is not None else FailureDetails()
+
+    def located(self, case: Case, description: str, element: str | None) -> Failure:
+        """Fill in the input and element where the evaluation did not say them."""
+        d = self.details
+        d.case = case if d.case is None else d.case
+        d.input = description if d.input is None else d.input
+        d.element = element if d.element is None else d.element
+        return self
+
+
+@dataclass
+class SearchState:
+    """Counters and what the search saw (``seen`` is what the verdict is decided from)."""
+
+    seen: verdict.Observed = field(default_factory=verdict.Observed)
+    examples: int = 0
+    evaluations: int = 0
+    time_in_f: float = 0.0
+    checked_determinism: bool = False
+    checked_batch: bool = False
+    #: (case, a, b, mask, out action) of the worst comparison, for the report's arrays
+    worst_ref: tuple[Any, ...] | None = None
+
+
+def _as_float64(xp: Any, case: Case) -> Case:
+    return {
+        k: xp.astype(v, xp.float64) if xp.isdtype(v.dtype, "real floating") else v for k, v in case.items()
+    }
+
+
+class Evaluator:
+    """Evaluates examples for one plan and keeps the state of the search."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.state = SearchState()
+        self.xp = plan.backend.xp
+        self._prepared: dict[Any, Any] = {}
+        self._rounding_cache: dict[str, Any] = {}
+        #: Whether results steer Hypothesis (``target``); off when checking a user's given values.
+        self.steer = True
+        #: The interpolation floor (only for checks that can interpolate) and its tally.
+        self.probe: FloorProbe | None = None
+        self.floors: FloorStats | None = None
+        self.classifier: ClassifierTally | None = None
+        if not plan.exact:
+            self.probe = FloorProbe(getattr(plan.group, "interpolation", "spline"), plan.backend, plan.batched)
+            self.floors = FloorStats()
+            self.classifier = ClassifierTally()
+
+    # --- calling f safely -------------------------------------------------------------------
+    def call(self, case: Case, what: str, element: Element | None = None) -> dict[Key, Any]:
+        """f on ``case`` (which f may not keep), its outputs as backend arrays by key."""
+        args = [case[k] for k in sorted(k for k in case if isinstance(k, int))]
+        kwargs = {k: v for k, v in case.items() if isinstance(k, str)}
+        start = time.perf_counter()
+        try:
+            out = self.plan.f(*args, **kwargs)
+        except Exception as exc:
+            shapes = {k: tuple(getattr(v, "shape", ())) for k, v in case.items()}
+            raise Failure(
+                "exception",
+                f"f raised {type(exc).__name__}: {exc} — on {what}, input shapes {shapes}",
+                FailureDetails(
+                    exception=repr(exc), where=what, element=repr(element) if element is not None else None
+                ),
+            ) from exc
+        finally:
+            self.plan.backend.synchronize()
+            self.state.time_in_f += time.perf_counter() - start
+            self.state.evaluations += 1
+        return self._outputs(out)
+
+    def _outputs(self, out: Any) -> dict[Key, Any]:
+        backend = self.plan.backend
+        if isinstance(out, Mapping):
+            items = {str(k): v for k, v in out.items()}
+        elif isinstance(out, (tuple, list)):
+            items = dict(enumerate(out))
+        else:
+            items = {0: out}
+        converted: dict[Key, Any] = {}
+        for k, v in items.items():
+            try:
+                converted[k] = backend.asarray(v)
+            except Exception as exc:  # noqa: BLE001 - any conversion failure means the same
+                raise Failure("shape", f"output {k!r} of f is not an array ({type(v).__name__}): {exc}") from None
+        return converted
+
+    def copy(self, case: Case) -> Case:
+        return {k: self.plan.backend.copy(v) for k, v in case.items()}
+
+    def _check_unchanged(self, original: Case, used: Case, description: str) -> None:
+        xp = self.xp
+        changed = []
+        for k, v in original.items():
+            u = used[k]
+            same = (
+                bool(xp.all(v == u))
+                if xp.isdtype(v.dtype, "bool")
+                else bool(xp.all((v == u) | ((v != v) & (u != u))))
+            )
+            if not same:
+                changed.append(k)
+        if changed:
+            raise Failure(
+                "mutates-input",
+                f"f changed its input(s) {changed} in place; equicheck passes copies, but f "
+                "must not rely on mutating its arguments",
+                FailureDetails(input=description),
+            )
+
+    # --- actions ------------------------------------------------------------------------------
+    def prepare(self, action: Action, shape: tuple[int, ...]) -> Action:
+        """``action`` bound to the group and ``shape`` (cached per action and shape)."""
+        key = (id(action), shape)
+        if key not in self._prepared:
+            self._prepared[key] = action.prepare(self.plan.group, shape)
+        return self._prepared[key]
+
+    def out_actions(self, fx: dict[Key, Any], description: str) -> dict[Key, Action]:
+        """The prepared action of every output of f (a ``shape`` failure if one cannot act)."""
+        raw = self.plan.out_actions(list(fx))
+        try:
+            return {k: self.prepare(raw[k], tuple(v.shape)) for k, v in fx.items()}
+        except ShapeError as exc:
+            raise Failure(
+                "shape",
+                f"the output action cannot act on f's output: {exc} (f(x) shapes: "
+                f"{ {k: tuple(v.shape) for k, v in fx.items()} })",
+                FailureDetails(input=description),
+            ) from None
+
+    # --- batches ------------------------------------------------------------------------------
+    def _stack(self, cases: list[Case]) -> Case:
+        return {k: self.xp.concat([c[k] for c in cases], axis=0) for k in cases[0]}
+
+    def _split(self, outputs: dict[Key, Any], n: int) -> list[dict[Key, Any]]:
+        parts: list[dict[Key, Any]] = [{} for _ in range(n)]
+        for k, v in outputs.items():
+            if v.ndim == 0 or v.shape[0] % n:
+                raise Failure(
+                    "shape",
+                    f"with batched=True, output {k!r} of f has shape {tuple(v.shape)}, which does "
+                    f"not split into {n} equal batches along axis 0; is f really batched?",
+                )
+            m = v.shape[0] // n
+            for i in range(n):
+                parts[i][k] = v[i * m : (i + 1) * m]
+        return parts
+
+    def _samples(self, output: Any) -> int:
+        """Samples per output: the batch entries when f is batched, else the whole output."""
+        return int(output.shape[0]) if self.plan.batched and output.ndim else 1
+
+    # --- one example ----------------------------------------------------------------------------
+    def evaluate(self, case: Case, elements: Sequence[Element], description: str) -> None:
+        """Check one input against ``elements``; raise :class:`Failure` on the first violation."""
+        plan, state = self.plan, self.state
+        state.examples += 1
+        in_actions = {k: self.prepare(plan.in_actions[k], tuple(v.shape)) for k, v in case.items()}
+        scale = input_scale(self.xp, list(case.values()))
+        for v in case.values():
+            state.seen.dtypes.add(dtype_name(v.dtype))
+        transformed = [{k: in_actions[k].apply(g, v, plan.backend) for k, v in case.items()} for g in elements]
+        fx, fgx, stacked_fgx = self._outputs_of(case, elements, transformed, scale, description)
+        out_actions = self.out_actions(fx, description)
+        tol = verdict.resolve_tolerance(
+            plan.rtol, plan.atol, *[v.dtype for v in case.values()], *[v.dtype for v in fx.values()]
+        )
+        floor = tol.floor(scale)
+        state.seen.dtypes.add(tol.dtype)
+        if self.probe is not None:
+            self.probe.start(self.call, case, in_actions, list(elements), fx, out_actions)
+
+        first_failure: Failure | None = None
+        per_element = [0.0] * len(elements)
+        example_ratio = 0.0
+        probe_ratio = 0.0
+        for k, b_src in fx.items():
+            act = out_actions[k]
+            a_list, b_list, masks = self._comparisons(k, act, b_src, elements, fgx, description)
+            errors = self._errors(a_list, b_list, masks, floor, elements, k, description, stacked_fgx.get(k))
+            for i, (g, err) in enumerate(zip(elements, errors)):
+                per_element[i] = max(per_element[i], err)
+                limit, pair_ratio = self._limit(
+                    g, k, err, tol, floor, case, transformed[i], b_src, act, a_list[i], b_list[i], masks[i]
+                )
+                probe_ratio = max(probe_ratio, pair_ratio)
+                example_ratio = max(example_ratio, verdict.ratio(err, limit))
+                if state.seen.consider(err, limit, tol.dtype, repr(g), description):
+                    state.worst_ref = (case, a_list[i], b_list[i], masks[i], act)
+                if verdict.exceeds(err, limit) and first_failure is None:
+                    # the figures are computed once, for the final (shrunk) failure only
+                    first_failure = Failure(
+                        "mismatch",
+                        f"f(g·x) != g·f(x) for g = {g!r}",
+                        FailureDetails(
+                            element=repr(g),
+                            input=description,
+                            case=case,
+                            error=err,
+                            mismatch=Mismatch(g, k, a_list[i], b_list[i], masks[i], limit, floor, act),
+                        ),
+                    )
+        for g, err in zip(elements, per_element):
+            state.seen.record(repr(g), err)
+        self._steer(example_ratio, probe_ratio)
+        if first_failure is not None:
+            raise first_failure
+
+    def _outputs_of(
+        self, case: Case, elements: Sequence[Element], transformed: list[Case], scale: float, description: str
+    ) -> tuple[dict[Key, Any], list[dict[Key, Any]], dict[Key, Any]]:
+        """f(x), f(g·x) per element, and (batched) f(g·x) of all elements as one array per key.
+        f only ever sees fresh arrays, so ``case`` itself stays intact for comparisons."""
+        plan, state, xp = self.plan, self.state, self.xp
+        n = len(transformed)
+        stacked: dict[Key, Any] = {}
+        if plan.batched:
+            batch = self._stack([case] + transformed)
+            everything = self.call(batch, "the batch of x and its transforms")
+            self._check_unchanged(case, {k: v[: case[k].shape[0]] for k, v in batch.items()}, description)
+            parts = self._split(everything, n + 1)
+            fx, fgx = parts[0], parts[1:]
+            # f(g·x) for all elements, already contiguous: compared without another copy
+            stacked = {k: xp.reshape(v[v.shape[0] // (n + 1) :], (n, *fx[k].shape)) for k, v in everything.items()}
+            if not state.checked_batch:
+                state.checked_batch = True
+                alone = self.call(self.copy(case), "x alone")
+                self._verify_same(
+                    alone,
+                    fx,
+                    scale,
+                    "batch-mixing",
+                    "f(x) differs when x is evaluated inside a larger batch: f mixes "
+                    "batch entries (batch statistics?); put the model in eval mode or "
+                    "check with batched=False",
+                    description,
+                )
+        else:
+            used = self.copy(case)
+            fx = self.call(used, "x")
+            self._check_unchanged(case, used, description)
+            fgx = [self.call(self.copy(t), f"x transformed by {g!r}", g) for g, t in zip(elements, transformed)]
+        if not state.checked_determinism:
+            state.checked_determinism = True
+            if plan.batched:
+                again = self.call(self._stack([case] + transformed), "the batch again")
+                again = self._split(again, n + 1)[0]
+            else:
+                again = self.call(self.copy(case), "x (second call)")
+            self._verify_same(
+                again,
+                fx,
+                scale,
+                "nondeterministic",
+                "f gave different answers for the same input; fix seeds, turn off "
+                "dropout/sampling, or compare in eval mode",
+                description,
+            )
+        return fx, fgx, stacked
+
+    def _comparisons(
+        self,
+        key: Key,
+        act: Action,
+        b_src: Any,
+        elements: Sequence[Element],
+        fgx: list[dict[Key, Any]],
+        description: str,
+    ) -> tuple[list[Any], list[Any], list[Any]]:
+        """f(g·x), g·f(x) and the valid mask of output ``key`` for every element."""
+        a_list, b_list, masks = [], [], []
+        for g, out_g in zip(elements, fgx):
+            if key not in out_g:
+                raise Failure("shape", f"f(g·x) lacks output {key!r} for {g!r}")
+            a = out_g[key]
+            try:
+                b = act.apply(g, b_src, self.plan.backend)
+            except EquicheckError as exc:
+                raise EquicheckError(f"cannot apply out_action to output {key!r}: {exc}") from None
+            if tuple(a.shape) != tuple(b.shape):
+                raise Failure(
+                    "shape",
+                    f"f(g·x) has shape {tuple(a.shape)} but g·f(x) has shape {tuple(b.shape)} "
+                    f"for g = {g!r} (output {key!r}); the output action or f's shape handling is wrong",
+                    FailureDetails(element=repr(g), input=description),
+                )
+            a_list.append(a)
+            b_list.append(b)
+            masks.append(act.grid_mask(g, tuple(a.shape), self.plan.margin, self.plan.backend))
+        return a_list, b_list, masks
+
+    def _limit(
+        self,
+        g: Element,
+        key: Key,
+        err: float,
+        tol: verdict.Tolerances,
+        floor: float,
+        case: Case,
+        tcase: Case,
+        fx: Any,
+        act: Action,
+        a: Any,
+        b: Any,
+        mask: Any,
+    ) -> tuple[float, float]:
+        """The limit ``err`` is held to (verdict steps 1-3) and, for an interpolated element,
+        its ratio to the interpolation floor (0 otherwise)."""
+        if self.classifier is not None:
+            self.classifier.add(self.xp, a, b, act)
+        if self.probe is not None and self.probe.active and not g.exact:
+            error, floors = self.probe.measure(g, key, a, b, mask)
+            ratios = error / np.maximum(floors, tol.rtol)
+            i = int(np.argmax(ratios))
+            pair = verdict.judge_pair(repr(g), float(error[i]), float(floors[i]), tol.rtol)
+            assert self.floors is not None
+            self.floors.record(pair, case, bad=verdict.exceeds(pair.ratio, verdict.KAPPA))
+            return verdict.pair_limit(err, pair, tol.rtol), pair.ratio
+        if not (verdict.exceeds(err, tol.rtol) and tol.low_precision and g.exact):
+            return tol.rtol, 0.0
+        allowance = verdict.rounding_allowance(tol.rtol, self._rounding(case, tcase, key, fx, a, floor))
+        self.state.seen.rounding_bound = max(self.state.seen.rounding_bound, allowance)
+        return max(tol.rtol, allowance), 0.0
+
+    def _rounding(self, case: Case, tcase: Case, key: Key, fx: Any, fgx: Any, floor: float) -> float:
+        """How far f's own rounding can move this output: |f(x) - f64(x)| + |f(g·x) - f64(g·x)|.
+
+        Called only for an error above rtol in a low-precision dtype, so passing checks pay
+        nothing. f is run on float64 copies of x and g·x; if it does not compute in float64
+        (its output is not float64) it is 0 and rtol alone decides.
+        """
+        xp = self.xp
+        cache = self._rounding_cache
+        if cache.get("case") is not case:
+            cache.clear()
+            cache["case"] = case
+        try:
+            if "fx64" not in cache:
+                cache["fx64"] = self.call(_as_float64(xp, case), "x in float64 (rounding estimate)")
+            fgx64 = self.call(_as_float64(xp, tcase), "g·x in float64 (rounding estimate)")
+        except Failure:
+            return 0.0
+        total = 0.0
+        for low, high in ((fx, cache["fx64"].get(key)), (fgx, fgx64.get(key))):
+            if high is None or high.dtype != xp.float64 or tuple(low.shape) != tuple(high.shape):
+                return 0.0
+            total += largest_error(xp, low, high, None, self._samples(low), floor)
+        return total
+
+    def _errors(
+        self,
+        a_list: list[Any],
+        b_list: list[Any],
+        masks: list[Any],
+        floor: float,
+        elements: Sequence[Element],
+        key: Key,
+        description: str,
+        a_stacked: Any = None,
+    ) -> list[float]:
+        """Per-element errors (largest over samples), all elements in a few array passes."""
+        xp = self.xp
+        a_all = a_stacked if a_stacked is not None else xp.stack(a_list)
+        mask = None
+        if any(m is not None for m in masks):
+            shape = tuple(a_list[0].shape)
+            mask = xp.stack(
+                [xp.broadcast_to(m, shape) if m is not None else xp.ones(shape, dtype=xp.bool) for m in masks]
+            )
+        err, finite = stacked_errors(xp, a_all, xp.stack(b_list), mask, self._samples(a_list[0]), floor)
+        err, ok = xp.max(err, axis=1), xp.all(finite, axis=1)
+        out = [float(v) for v in self.plan.backend.to_host(err)]
+        for i, fine in enumerate(self.plan.backend.to_host(ok)):
+            if not fine:
+                out[i] = self._non_finite_error(a_list[i], b_list[i], masks[i], floor, elements[i], key, description)
+        return out
+
+    def _non_finite_error(
+        self, a: Any, b: Any, mask: Any, floor: float, g: Element, key: Key, description: str
+    ) -> float:
+        """NaN/inf in an output: fail unless both sides have them in the same places."""
+        xp = self.xp
+        fin_a, fin_b = xp.isfinite(a), xp.isfinite(b)
+        same_pattern = bool(xp.all(fin_a == fin_b)) and bool(
+            xp.all(xp.where(fin_a, True, (a == b) | ((a != a) & (b != b))))
+        )
+        if not same_pattern:
+            raise Failure(
+                "non-finite",
+                f"f returned NaN or inf in different places for x and {g!r}·x "
+                f"(output {key!r}); input {description}",
+                FailureDetails(element=repr(g), input=description),
+            )
+        self.state.seen.non_finite += 1
+        finite = xp.logical_and(fin_a, fin_b)
+        mask = finite if mask is None else xp.logical_and(mask, finite)
+        a = xp.where(finite, a, xp.zeros_like(a))
+        b = xp.where(finite, b, xp.zeros_like(b))
+        return largest_error(xp, a, b, mask, self._samples(a), floor)
+
+    def _verify_same(
+        self,
+        one: dict[Key, Any],
+        other: dict[Key, Any],
+        scale: float,
+        kind: str,
+        message: str,
+        description: str,
+    ) -> None:
+        """Raise a ``kind`` failure unless two evaluations of f(x) agree within the tolerance."""
+        xp = self.xp
+        for k, v in one.items():
+            w = other.get(k)
+            if w is None or tuple(v.shape) != tuple(w.shape):
+                raise Failure(kind, message + f" (output {k!r} changed shape)", FailureDetails(input=description))
+            tol = verdict.resolve_tolerance(self.plan.rtol, self.plan.atol, v.dtype)
+            fin = xp.logical_and(xp.isfinite(v), xp.isfinite(w))
+            err = largest_error(
+                xp, xp.where(fin, v, 0 * v), xp.where(fin, w, 0 * w), None, self._samples(v), tol.floor(scale)
+            )
+            if verdict.exceeds(err, tol.rtol):
+                raise Failure(kind, message + f" (relative difference {err:.3g})", FailureDetails(input=description))
+
+    def _steer(self, example_ratio: float, probe_ratio: float) -> None:
+        """Point Hypothesis at the inputs and elements with the largest errors."""
+        if not self.steer or not currently_in_test_context():
+            return
+        if example_ratio > TARGET_FROM:
+            # steer only toward errors that matter: hill-climbing on rounding noise would
+            # narrow the search to one family and dtype and starve the others
+            target(math.log10(example_ratio), label="log10 error / tolerance")
+        if self.probe is not None and self.probe.active:
+            target(math.log10(probe_ratio + 1e-300), label="log10 ratio to interpolation floor")
+
+    # --- after the search ----------------------------------------------------------------------
+    def figures(self, mismatch: Mismatch, case: Case) -> MismatchFigures:
+        """The numpy-style figures of a mismatch (computed for the final failure only)."""
+        return mismatch_figures(
+            self.plan.backend,
+            mismatch.a,
+            mismatch.b,
+            mismatch.mask,
+            mismatch.limit,
+            mismatch.floor,
+            self.plan.batched,
+            case,
+            mismatch.out_action,
+            self.plan.first_in_action,
+        )
+
+    def worst_arrays(self) -> dict[str, np.ndarray] | None:
+        """Report arrays of the worst comparison seen (None before any)."""
+        if self.state.worst_ref is None:
+            return None
+        case, a, b, mask, act = self.state.worst_ref
+        return report_arrays(self.plan.backend, case, a, b, mask, act, self.plan.first_in_action)
+
+    def error_curve(self, case: Case, parameter: str, points: list[tuple[float, Element]]) -> dict[str, Any]:
+        """Error and floor along a one-parameter sweep of elements, on one input."""
+        assert self.probe is not None, "error curves are drawn for checks that interpolate"
+        plan, backend = self.plan, self.plan.backend
+        in_actions = {k: self.prepare(plan.in_actions[k], tuple(v.shape)) for k, v in case.items()}
+        fx = self.call(self.copy(case), "x (error curve)")
+        out_actions = self.out_actions(fx, "error curve")
+        probe = FloorProbe(self.probe.kind, backend, plan.batched)
+        probe.probe(self.call, case, in_actions, fx, out_actions)
+        values, errors, floors = [], [], []
+        for value, g in points:
+            moved = {k: in_actions[k].apply(g, v, backend) for k, v in case.items()}
+            fgx = self.call(moved, f"x transformed by {g!r} (error curve)")
+            worst_e, worst_f = 0.0, 0.0
+            for k, y in fx.items():
+                a = fgx[k]
+                b = out_actions[k].apply(g, y, backend)
+                mask = out_actions[k].grid_mask(g, tuple(a.shape), plan.margin, backend)
+                e, fl = probe.measure(g, k, a, b, mask)
+                if g.exact:
+                    fl = np.zeros_like(fl)
+                worst_e, worst_f = max(worst_e, float(e.max())), max(worst_f, float(fl.max()))
+            values.append(value)
+            errors.append(worst_e)
+            floors.append(worst_f)
+        return {"parameter": parameter, "values": values, "errors": errors, "floor": floors, "kappa": verdict.KAPPA}
+

@@ -1,0 +1,118 @@
+"""What a result shows of a comparison: small host arrays for reports, numpy-style figures.
+
+Computed once per check (for the worst comparison and for the final, shrunk failure), never
+per example.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..actions import Action
+from ..backends import Backend
+from .plan import Case
+
+__all__ = ["MismatchFigures", "mismatch_figures", "report_arrays"]
+
+
+def _slice2d(backend: Backend, x: Any, action: Action | None) -> np.ndarray:
+    """A small host view for reports: the grid of the first sample/channel, or the first values."""
+    xp = backend.xp
+    spatial = action.spatial if action is not None else None
+    if spatial is not None and x.ndim >= 2:
+        a, b = spatial.grid_axes(x.ndim)
+        index = tuple(slice(None) if i in (a, b) else 0 for i in range(x.ndim))
+        out = backend.to_host(x[index])
+        if a > b:
+            out = out.T
+    else:
+        out = backend.to_host(xp.reshape(x, (-1,))[:256])
+    out = np.asarray(out, dtype=np.float64)
+    if out.ndim == 2 and max(out.shape) > 128:
+        step = -(-max(out.shape) // 128)
+        out = out[::step, ::step]
+    return out
+
+
+def report_arrays(
+    backend: Backend, case: Case, a: Any, b: Any, mask: Any, out_action: Action, in_action: Action | None
+) -> dict[str, np.ndarray]:
+    """Small host arrays for reports: the input, f(g·x), g·f(x) and |difference| over the grid."""
+    xp = backend.xp
+    first = next(iter(case.values()))
+    arrays = {
+        "input": _slice2d(backend, first, in_action),
+        "actual": _slice2d(backend, a, out_action),
+        "expected": _slice2d(backend, b, out_action),
+    }
+    spatial = out_action.spatial
+    if spatial is not None and a.ndim >= 2:
+        diff = xp.abs(xp.astype(a, xp.float64) - xp.astype(b, xp.float64))
+        if mask is not None:
+            diff = xp.where(mask, diff, xp.zeros_like(diff))
+        ax = spatial.grid_axes(a.ndim)
+        others = tuple(i for i in range(a.ndim) if i not in ax)
+        emap = xp.max(diff, axis=others) if others else diff
+        emap = backend.to_host(emap)
+        if ax[0] > ax[1]:
+            emap = emap.T
+        arrays["error_map"] = np.asarray(emap, dtype=np.float64)
+        if mask is not None:
+            m = np.squeeze(backend.to_host(mask))
+            arrays["valid_mask"] = np.asarray(m, dtype=bool) if m.ndim == 2 else np.ones(emap.shape, bool)
+    return arrays
+
+
+@dataclass
+class MismatchFigures:
+    """The failure's numpy-style figures: entries mismatched, greatest differences and where."""
+
+    max_abs_diff: float
+    worst_index: list[int]
+    max_rel_diff: float
+    worst_rel_index: list[int]
+    mismatched: int
+    compared: int
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def mismatch_figures(
+    backend: Backend,
+    a: Any,
+    b: Any,
+    mask: Any,
+    rtol: float,
+    floor: float,
+    batched: bool,
+    case: Case,
+    out_action: Action,
+    in_action: Action,
+) -> MismatchFigures:
+    """Figures of one failing comparison ``a = f(g·x)`` against ``b = g·f(x)``."""
+    ha = backend.to_host(a).astype(np.float64)
+    hb = backend.to_host(b).astype(np.float64)
+    diff = np.abs(ha - hb)
+    valid = np.ones(diff.shape, bool) if mask is None else np.broadcast_to(backend.to_host(mask), diff.shape)
+    diff = np.where(valid, diff, 0.0)
+    if batched and diff.ndim:
+        scale = np.maximum(np.abs(ha), np.abs(hb)).reshape(diff.shape[0], -1).max(axis=1)
+        scale = np.maximum(scale, floor).reshape((-1,) + (1,) * (diff.ndim - 1))
+    else:
+        scale = max(float(np.max(np.maximum(np.abs(ha), np.abs(hb)) * valid, initial=0.0)), floor)
+    bad = (diff > rtol * scale) & valid
+    worst = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.size else ()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(valid & (hb != 0), diff / np.abs(hb), np.where(diff > 0, np.inf, 0.0))
+    worst_rel = np.unravel_index(int(np.argmax(rel)), rel.shape) if rel.size else ()
+    return MismatchFigures(
+        max_abs_diff=float(diff.max(initial=0.0)),
+        worst_index=[int(i) for i in worst],
+        max_rel_diff=float(rel.max(initial=0.0)),
+        worst_rel_index=[int(i) for i in worst_rel],
+        mismatched=int(bad.sum()),
+        compared=int(valid.sum()),
+        arrays=report_arrays(backend, case, a, b, mask, out_action, in_action),
+    )

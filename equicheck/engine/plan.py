@@ -1,0 +1,311 @@
+"""The plan of a check: the user's arguments normalised once, before any work.
+
+A *case* is one input of f as a dict: positional arguments under 0, 1, ... and keyword
+arguments under their names. The plan holds f (adapted to the backend), the group, one action
+per input, what the outputs' actions are, and every option the engine needs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import actions as actions_mod
+from .. import groups as groups_mod
+from ..actions import Action
+from ..backends import Backend, get_backend
+from ..errors import EquicheckError
+from ..groups import Element, Group
+
+__all__ = [
+    "EXHAUSTIVE_LIMIT",
+    "Case",
+    "Key",
+    "Plan",
+    "describe_function",
+    "fill_shape",
+    "grid_of",
+    "to_case",
+]
+
+#: Finite groups with at most this many elements on the grid are checked exhaustively.
+EXHAUSTIVE_LIMIT = 64
+
+Key = int | str
+Case = dict[Key, Any]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a check needs to know, normalised (see :func:`make_plan`)."""
+
+    f: Callable[..., Any]
+    name: str
+    group: Group
+    backend: Backend
+    in_actions: dict[Key, Action]
+    out_action: Any  # as given: Action | name | tuple | dict | None (same as the input's)
+    invariant: bool
+    batched: bool
+    margin: int
+    rtol: float | None
+    atol: float | None
+    exhaustive_limit: int
+    elements: list[Element] | None
+    elements_per_example: int
+    replay_dir: Path | None
+
+    @property
+    def first_in_action(self) -> Action:
+        return next(iter(self.in_actions.values()))
+
+    @property
+    def exact(self) -> bool:
+        """No element of the group and no input action interpolates."""
+        return self.group.exact and all(a.exact for a in self.in_actions.values())
+
+    def out_actions(self, keys: Sequence[Key]) -> dict[Key, Action]:
+        """The action of each output of f (keys as f returned them)."""
+        spec = self.out_action
+        keys = list(keys)
+        if self.invariant:
+            return {k: actions_mod.trivial() for k in keys}
+        if spec is None:
+            if len(self.in_actions) != 1 or len(keys) != 1:
+                raise EquicheckError(
+                    f"f has {len(self.in_actions)} inputs and returned {len(keys)} outputs; "
+                    "give out_action explicitly (one action per output)"
+                )
+            return {keys[0]: self.first_in_action}
+        if isinstance(spec, Mapping):
+            acts = {k: actions_mod.from_name(v) for k, v in spec.items()}
+        elif isinstance(spec, (tuple, list)):
+            acts = {i: actions_mod.from_name(v) for i, v in enumerate(spec)}
+        else:
+            if len(keys) != 1:
+                raise EquicheckError(
+                    f"f returned {len(keys)} outputs ({', '.join(map(str, keys))}) but one "
+                    "out_action was given; give one action per output (a tuple or dict), e.g. "
+                    "trivial() for an output that should not move"
+                )
+            acts = {keys[0]: actions_mod.from_name(spec)}
+        if set(acts) != set(keys):
+            raise EquicheckError(
+                f"out_action names outputs {sorted(map(str, acts))} but f returned "
+                f"{sorted(map(str, keys))}; every output needs exactly one action"
+            )
+        return acts
+
+    def declared_out_actions(self) -> list[Action]:
+        """The output actions as declared, before f ran (for names and grid sizes)."""
+        spec = self.out_action
+        if self.invariant:
+            return [actions_mod.trivial()]
+        if spec is None:
+            return list(self.in_actions.values())
+        if isinstance(spec, Mapping):
+            return [actions_mod.from_name(v) for v in spec.values()]
+        if isinstance(spec, (tuple, list)):
+            return [actions_mod.from_name(v) for v in spec]
+        return [actions_mod.from_name(spec)]
+
+    def out_names(self) -> list[str]:
+        return ["trivial"] if self.invariant else [a.name for a in self.declared_out_actions()]
+
+    def saved_out_action(self) -> Any:
+        """The output actions as a replay file stores them (None where an action has no name)."""
+        spec = self.out_action
+        if self.invariant:
+            return "invariant"
+        if spec is None:
+            return None
+
+        def name(v: Any) -> str | None:
+            act = actions_mod.from_name(v)
+            return act.name if actions_mod.is_named(act) else None
+
+        if isinstance(spec, Mapping):
+            return {str(k): name(v) for k, v in spec.items()}
+        if isinstance(spec, (tuple, list)):
+            return [name(v) for v in spec]
+        return name(spec)
+
+    def saved_in_action(self) -> dict[str, str | None]:
+        return {str(k): (a.name if actions_mod.is_named(a) else None) for k, a in self.in_actions.items()}
+
+
+# --- normalising what the user gave ----------------------------------------------------------
+def describe_function(f: Any) -> str:
+    """``module.qualname`` of f (or its class), as results name it."""
+    name = getattr(f, "__qualname__", None) or getattr(f, "__name__", None) or type(f).__name__
+    module = getattr(f, "__module__", None)
+    return f"{module}.{name}" if module and module not in ("__main__", "builtins") else str(name)
+
+
+def to_case(value: Any) -> Case:
+    """One input case: an array (one argument), a tuple (several), a dict (keywords)."""
+    if isinstance(value, Mapping):
+        return {str(k): v for k, v in value.items()}
+    if isinstance(value, tuple):
+        return dict(enumerate(value))
+    return {0: value}
+
+
+def keys_from_action(in_action: Any) -> list[Key]:
+    """The input keys an ``in_action`` argument names (one action: one input under 0)."""
+    if isinstance(in_action, Mapping):
+        return [str(k) for k in in_action]
+    if isinstance(in_action, (tuple, list)):
+        return list(range(len(in_action)))
+    return [0]
+
+
+def normalise_in_actions(in_action: Any, keys: Sequence[Key]) -> dict[Key, Action]:
+    """One action per input key, or an EquicheckError that says what is missing."""
+    if isinstance(in_action, Mapping):
+        actions = {k: actions_mod.from_name(v) for k, v in in_action.items()}
+    elif isinstance(in_action, (tuple, list)):
+        actions = {i: actions_mod.from_name(v) for i, v in enumerate(in_action)}
+    else:
+        if len(keys) > 1:
+            raise EquicheckError(
+                f"f takes {len(keys)} inputs ({', '.join(map(str, keys))}) but one in_action was "
+                "given; give in_action as a tuple (or dict) with one action per input, e.g. "
+                "trivial() for an input the group does not move"
+            )
+        actions = {keys[0] if keys else 0: actions_mod.from_name(in_action)}
+    missing = [k for k in keys if k not in actions]
+    extra = [k for k in actions if k not in keys]
+    if missing or extra:
+        raise EquicheckError(
+            f"in_action must name every input exactly once: missing actions for {missing}, "
+            f"actions for inputs that do not exist: {extra}"
+        )
+    return actions
+
+
+def default_shape(action: Action) -> tuple[int | None, ...]:
+    """The input shape drawn when the user gave none: the grid, and one field of channels."""
+    fiber, spatial = action.fiber, action.spatial
+    if spatial is None:
+        raise EquicheckError(f"cannot guess an input shape for the action {action.name}; pass input_shape=")
+    if spatial.axes != (-2, -1):
+        raise EquicheckError("pass input_shape= when spatial axes are not the last two")
+    if fiber is None:
+        return (None, None)
+    if fiber.axis != -3:
+        raise EquicheckError("pass input_shape= when the fiber axis is not -3")
+    return (-1, None, None)  # -1: one field of the fiber's channels
+
+
+def fill_shape(
+    shape: Sequence[int | None], action: Action, grid: tuple[int, int], channels: int | None
+) -> tuple[int, ...]:
+    """A concrete shape: None on the grid axes becomes the drawn grid, -1 the fiber's channels."""
+    shape = list(shape)
+    spatial = action.spatial
+    if spatial is not None:
+        a, b = spatial.grid_axes(len(shape))
+        for ax, n in ((a, grid[0]), (b, grid[1])):
+            if shape[ax] is None:
+                shape[ax] = n
+    out = []
+    for n in shape:
+        if n == -1:
+            if channels is None:
+                raise EquicheckError("cannot infer the number of channels; pass input_shape=")
+            n = channels
+        if n is None:
+            raise EquicheckError(
+                f"input_shape {tuple(shape)} has None outside the grid axes of {action.name}"
+            )
+        out.append(int(n))
+    return tuple(out)
+
+
+def grid_of(plan: Plan, case: Case) -> tuple[int, int] | None:
+    """The grid the group acts on in ``case`` (that of the first input with grid axes)."""
+    for k, v in case.items():
+        grid = plan.in_actions[k].grid(tuple(v.shape))
+        if grid is not None:
+            return grid
+    return None
+
+
+def flatten_inputs(inputs: Any) -> list[Any]:
+    """Every array in ``inputs`` (for choosing the backend from them)."""
+    if inputs is None or _is_strategy(inputs):
+        return []
+    items = inputs if isinstance(inputs, list) else [inputs]
+    out: list[Any] = []
+    for item in items:
+        out.extend(to_case(item).values())
+    return out
+
+
+def _is_strategy(value: Any) -> bool:
+    # a Hypothesis strategy, recognised without importing Hypothesis here
+    return any(cls.__name__ == "SearchStrategy" for cls in type(value).__mro__)
+
+
+def _adapt(f: Callable[..., Any], backend: Backend) -> Callable[..., Any]:
+    """Let adapters wrap users' models (PyTorch, JAX) into functions of backend arrays."""
+    from ..adapters import adapt
+
+    return adapt(f, backend)
+
+
+def make_plan(
+    f: Callable[..., Any],
+    group: Group | str,
+    *,
+    keys: Sequence[Key],
+    in_action: Any,
+    out_action: Any,
+    invariant: bool,
+    inputs: Any,
+    batched: bool,
+    margin: int,
+    elements: Sequence[Element | str] | None,
+    rtol: float | None,
+    atol: float | None,
+    backend: str | Backend | None,
+    exhaustive_limit: int,
+    elements_per_example: int,
+    replay_dir: str | os.PathLike[str] | None,
+    name: str | None,
+) -> Plan:
+    """Validate and normalise the check's arguments; raise before any work is done."""
+    resolved_group = groups_mod.from_name(group)
+    resolved_backend = get_backend(backend, *flatten_inputs(inputs))
+    if isinstance(margin, bool) or not isinstance(margin, int) or margin < 0:
+        raise EquicheckError(f"margin must be a non-negative integer, got {margin!r}")
+    for label, value in (("rtol", rtol), ("atol", atol)):
+        if value is not None and (not isinstance(value, (int, float)) or value < 0):
+            raise EquicheckError(f"{label} must be a non-negative number, got {value!r}")
+    elements_list = None
+    if elements is not None:
+        elements_list = [groups_mod.element_from_repr(e) if isinstance(e, str) else e for e in elements]
+        bad = [e for e in elements_list if not resolved_group.contains(e)]
+        if bad:
+            raise EquicheckError(f"elements {bad} are not in {resolved_group.name}")
+    return Plan(
+        f=_adapt(f, resolved_backend),
+        name=name or describe_function(f),
+        group=resolved_group,
+        backend=resolved_backend,
+        in_actions=normalise_in_actions(in_action, keys),
+        out_action=out_action,
+        invariant=bool(invariant),
+        batched=bool(batched),
+        margin=margin,
+        rtol=rtol,
+        atol=atol,
+        exhaustive_limit=exhaustive_limit,
+        elements=elements_list,
+        elements_per_example=elements_per_example,
+        replay_dir=Path(replay_dir) if replay_dir is not None else None,
+    )

@@ -1,0 +1,254 @@
+"""The search: which inputs and elements to try, run by Hypothesis (or directly).
+
+Hypothesis draws each example (grid size, array specs, elements) from public combinators,
+``target`` (in :mod:`equicheck.engine.evaluate`) steers toward large errors, and shrinking
+reduces a failure to the simplest element and smallest input. Finite groups that fit
+``exhaustive_limit`` are enumerated on every input; inside a user's own ``@given`` test the
+given inputs are checked directly, without a nested search.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, Verbosity, given
+from hypothesis import seed as hypothesis_seed
+from hypothesis import settings as Settings
+from hypothesis import strategies as st
+from hypothesis.errors import HypothesisException
+
+from ..errors import EquicheckError
+from ..groups import Element
+from ..strategies import ArraySpec, array_specs, grid_sizes, make_array
+from .evaluate import ONCE_KINDS, Evaluator, Failure
+from .plan import Case, Key, Plan, fill_shape, grid_of
+from .tolerance import dtype_name
+
+__all__ = [
+    "DEFAULT_SETTINGS",
+    "drawn_examples",
+    "element_lists",
+    "finite_elements",
+    "run_direct",
+    "run_hypothesis",
+    "settings_for",
+    "with_elements",
+]
+
+#: Hypothesis phases equicheck runs: no "explain" (it reads source code to print notes that
+#: equicheck never prints, and costs seconds per failing check).
+PHASES = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink)
+
+#: equicheck's own Hypothesis settings, used when neither ``settings=`` nor a non-default
+#: Hypothesis profile is active.
+DEFAULT_SETTINGS = Settings(
+    max_examples=100,
+    phases=PHASES,
+    deadline=None,
+    database=None,
+    verbosity=Verbosity.quiet,
+    report_multiple_bugs=False,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+        HealthCheck.filter_too_much,
+    ],
+)
+
+Example = tuple[Case, list[Element], str]
+
+
+# --- choosing elements --------------------------------------------------------------------------
+def finite_elements(plan: Plan, grid: tuple[int, int] | None) -> list[Element] | None:
+    """The elements to check on every input (given, or all of a small finite group), else None."""
+    if plan.elements is not None:
+        return plan.elements
+    if plan.group.order(grid) > plan.exhaustive_limit:  # counted first: never enumerate a big group
+        return None
+    found = plan.group.elements(grid)
+    return list(found) if found is not None else None
+
+
+def element_lists(plan: Plan, grid: tuple[int, int] | None) -> st.SearchStrategy[list[Element]]:
+    """All elements when few, else up to ``elements_per_example`` distinct drawn ones."""
+    fixed = finite_elements(plan, grid)
+    if fixed is not None:
+        return st.just(fixed)
+    return st.lists(plan.group.strategy(grid), min_size=1, max_size=plan.elements_per_example, unique_by=repr)
+
+
+def sample_elements(plan: Plan, grid: tuple[int, int] | None, seed: int, n: int) -> list[Element]:
+    """Elements without Hypothesis (inside a user's @given): enumeration or a seeded sample."""
+    fixed = finite_elements(plan, grid)
+    if fixed is not None:
+        return fixed
+    sampler = getattr(plan.group, "sample", None)
+    if sampler is not None:
+        return list(sampler(np.random.default_rng(seed), n, grid))
+    found = plan.group.elements(grid)
+    if found is None:
+        raise EquicheckError(f"{plan.group.name} cannot be sampled without Hypothesis; pass elements=")
+    rng = np.random.default_rng(seed)
+    idx = sorted(set(rng.choice(len(found), size=min(n, len(found)), replace=False).tolist()) | {0})
+    return [found[i] for i in idx]
+
+
+def is_exhaustive_default(plan: Plan) -> bool:
+    return plan.elements is None and plan.group.order(None) <= plan.exhaustive_limit
+
+
+# --- examples -------------------------------------------------------------------------------------
+def with_elements(plan: Plan, case: Case, description: str = "given input") -> st.SearchStrategy[Example]:
+    """One given input with the elements to check on it."""
+    grid = grid_of(plan, case)
+    if grid is not None:
+        plan.group.check_grid(grid)
+    return element_lists(plan, grid).map(lambda els: (case, els, description))
+
+
+def _strides(plan: Plan) -> list[int]:
+    """The strides of every spatial action, in and out: drawn grids must be multiples of all."""
+    acts = list(plan.in_actions.values()) + ([] if plan.out_action is None else plan.declared_out_actions())
+    return [a.spatial.stride for a in acts if a.spatial is not None]
+
+
+def drawn_examples(
+    plan: Plan,
+    shapes: dict[Key, tuple[int | None, ...]],
+    dtypes: Sequence[str],
+    families: Sequence[str] | None,
+    sizes: tuple[int, int],
+) -> st.SearchStrategy[Example]:
+    """Inputs drawn from value families on drawn grids, with elements for each."""
+    group = plan.group
+    lo, hi = sizes
+    lo = max(lo, 2 * plan.margin + 1 + 2)
+    lo = max(lo, min(getattr(group, "min_grid", 1), hi))  # interpolated groups: no tiny grids
+    if families is None:  # interpolated groups draw band-limited inputs
+        families = getattr(group, "families", None)
+    if hi < lo:
+        raise EquicheckError(
+            f"sizes={tuple(sizes)} leaves no grid size to draw (need low <= high, and high >= "
+            f"{lo} for margin={plan.margin})"
+        )
+    multiple = math.lcm(*(_strides(plan) + [getattr(group, "step", 1)]))
+    square = bool(getattr(group, "needs_square", False))
+    needs_grid = any(n is None for s in shapes.values() for n in s)
+    grid_strategy = grid_sizes(lo, hi, square=square, multiple_of=multiple) if needs_grid else st.just(None)
+    channels = {}
+    for k, a in plan.in_actions.items():
+        channels[k] = a.fiber.prepare(group).channels() if a.fiber is not None else None
+    array_specs((1,), dtypes, families)  # rejects bad dtypes and families now, before the search
+
+    spec_strategies: dict[tuple[int, ...], st.SearchStrategy[ArraySpec]] = {}
+
+    @st.composite
+    def example(draw: Callable[..., Any]) -> Example:
+        grid = draw(grid_strategy)
+        concrete_grid = grid if grid is not None else (1, 1)
+        specs: dict[Key, ArraySpec] = {}
+        for k, shape in shapes.items():
+            # entries given as strategies (e.g. a batch or channel size) are drawn per example
+            drawn = tuple(draw(n) if isinstance(n, st.SearchStrategy) else n for n in shape)
+            full = fill_shape(drawn, plan.in_actions[k], concrete_grid, channels[k])
+            if full not in spec_strategies:  # built once per shape: building costs ~1 ms
+                spec_strategies[full] = array_specs(full, dtypes, families)
+            specs[k] = draw(spec_strategies[full])
+        case = {k: plan.backend.asarray(make_array(s)) for k, s in specs.items()}
+        real_grid = grid_of(plan, case)
+        if real_grid is not None:
+            group.check_grid(real_grid)
+        els = draw(element_lists(plan, real_grid))
+        description = "; ".join(s.describe() for s in specs.values())
+        return case, els, description
+
+    return example()
+
+
+# --- running ----------------------------------------------------------------------------------------
+def run_hypothesis(
+    evaluator: Evaluator, strategy: st.SearchStrategy[Example], settings: Settings, seed: int | None
+) -> Failure | None:
+    """Search with Hypothesis; the shrunk failure, or None when every example held."""
+    failures: list[Failure] = []
+
+    def body(example: Example) -> None:
+        case, els, description = example
+        try:
+            evaluator.evaluate(case, els, description)
+        except Failure as failure:
+            failures.append(failure.located(case, description, repr(els[0]) if els else None))
+            raise
+
+    test = settings(given(strategy)(body))
+    if seed is not None:
+        test = hypothesis_seed(seed)(test)
+    try:
+        test()
+    except Failure as failure:
+        return failure
+    except EquicheckError:
+        raise
+    except HypothesisException as exc:
+        if failures:
+            # f answered differently when Hypothesis replayed an example: report what was seen,
+            # preferring the checks that run once (determinism, batch independence).
+            once = [f for f in failures if f.kind in ONCE_KINDS]
+            chosen = once[0] if once else failures[0]
+            if not once:
+                chosen.message += " (f gave different results when the example was replayed: is f deterministic?)"
+            return chosen
+        raise EquicheckError(f"the search could not run: {type(exc).__name__}: {exc}") from exc
+    except BaseException:  # an ExceptionGroup or a failure Hypothesis re-wrapped
+        if failures:
+            return failures[-1]
+        raise
+    return None
+
+
+def run_direct(evaluator: Evaluator, cases: list[Case], seed: int | None) -> Failure | None:
+    """Check given inputs without Hypothesis (inside a user's @given: no nested search)."""
+    plan = evaluator.plan
+    evaluator.steer = False  # never call target() into the user's test
+    for i, case in enumerate(cases):
+        grid = grid_of(plan, case)
+        if grid is not None:
+            plan.group.check_grid(grid)
+        els = sample_elements(plan, grid, seed or 0, 16)
+        description = f"given input #{i} " + ", ".join(f"{dtype_name(v.dtype)}{list(v.shape)}" for v in case.values())
+        try:
+            evaluator.evaluate(case, els, description)
+        except Failure as failure:
+            return failure.located(case, description, None)
+    return None
+
+
+def settings_for(user: Settings | None, max_examples: int | None) -> Settings:
+    """The Hypothesis settings of a check: the user's, or the active profile, or equicheck's."""
+    if user is not None:
+        base = Settings(user, report_multiple_bugs=False)
+    else:
+        get_name = getattr(Settings, "get_current_profile_name", None)
+        profile = get_name() if get_name is not None else getattr(Settings, "_current_profile", "default")
+        if profile in (None, "default"):
+            base = DEFAULT_SETTINGS
+        else:
+            active = Settings.default
+            base = Settings(
+                active,
+                deadline=None,
+                report_multiple_bugs=False,
+                suppress_health_check=list(
+                    set(active.suppress_health_check) | set(DEFAULT_SETTINGS.suppress_health_check)
+                ),
+            )
+    base = Settings(base, phases=[p for p in base.phases if p != Phase.explain])
+    if max_examples is not None:
+        if max_examples < 1:
+            raise EquicheckError(f"max_examples must be at least 1, got {max_examples}")
+        base = Settings(base, max_examples=max_examples)
+    return base
