@@ -10,13 +10,21 @@ between rounds (with a short pause, so neither runs against the other's spinning
 threads) and both see the same machine state. Other load on the machine only lowers the
 numbers. Padding is k // 2 ('same'), stride 1. The PyTorch columns are left blank (not
 failed) when torch is not importable.
+
+The header prints the BLAS and thread pools in use (``threadpoolctl``, when installed).
+``--torch-only`` times PyTorch alone; ``--torch-check`` then runs that in a separate
+process and marks the shapes whose PyTorch time there differs by more than 15% from the
+alternating run (rerun those: the machine was busy), and ``--shapes 1,3`` reruns some
+shapes only (indices into the list, from 0).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -26,7 +34,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from equicheck.nn import choose_algorithm, conv2d, native_status  # noqa: E402
+from equicheck.nn import ALGORITHMS, choose_algorithm, choose_unrolling, conv2d  # noqa: E402
 
 #: N, C, H, W, O, k
 SHAPES = [
@@ -99,12 +107,8 @@ def environment(torch: Any) -> list[str]:
         lines[-1] += f", torch {torch.__version__} ({torch.get_num_threads()} threads)"
     else:
         lines[-1] += ", torch not used (not installed, or --no-torch): PyTorch columns skipped"
-    status = native_status()
-    lines.append(
-        f"equicheck.nn compiled kernel: {'yes' if status.available else 'no'} ({status.reason}"
-        + (f", {status.threads} threads)" if status.available else ")")
-    )
-    names = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS", "EQUICHECK_NUM_THREADS")
+    lines.append("equicheck.nn conv2d: NumPy/SciPy public APIs (numpy.matmul on NumPy's BLAS, scipy.fft)")
+    names = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
     env = {k: os.environ[k] for k in names if k in os.environ}
     lines.append(f"environment: {env or 'no BLAS/OpenMP overrides'}")
     try:
@@ -122,8 +126,24 @@ def environment(torch: Any) -> list[str]:
                 f"({os.path.basename(pool['filepath'])})"
             )
     except ImportError:
-        pass
+        lines.append("threadpool: unknown (pip install threadpoolctl to list the BLAS in use)")
     return lines
+
+
+def torch_times(torch: Any, shapes: list[tuple[int, ...]], dtype: str, rounds: int) -> list[float]:
+    """PyTorch's best time (ms) for each shape, with nothing else running in this process."""
+    rng = np.random.default_rng(0)
+    out = []
+    for n, c, h, w, o, k, stride, groups in shapes:
+        tx = torch.from_numpy(rng.standard_normal((n, c, h, w)).astype(dtype))
+        tw = torch.from_numpy(rng.standard_normal((o, c // groups, k, k)).astype(dtype))
+        kw = {"padding": k // 2, "stride": stride, "groups": groups}
+        best = float("inf")
+        for _ in range(rounds):
+            time.sleep(0.05)
+            best = min(best, best_time(lambda tx=tx, tw=tw, kw=kw: torch.nn.functional.conv2d(tx, tw, **kw)))
+        out.append(best * 1e3)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,11 +154,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--algorithm",
         default="auto",
-        choices=["auto", "direct", "gemm", "fft"],
+        choices=list(ALGORITHMS),
         help="force one conv2d algorithm (default: the one 'auto' picks)",
     )
     parser.add_argument("--more", action="store_true", help="also time layers of common networks")
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"], help="element type")
+    parser.add_argument("--torch-only", action="store_true", help="time PyTorch alone (prints JSON)")
+    parser.add_argument(
+        "--torch-check",
+        action="store_true",
+        help="compare with a PyTorch-only run in a separate process; mark shapes off by > 15%%",
+    )
+    parser.add_argument("--shapes", default="", help="comma-separated indices of the shapes to run")
     args = parser.parse_args(argv)
 
     torch: Any = None
@@ -149,6 +176,15 @@ def main(argv: list[str] | None = None) -> int:
             torch = torch_module
         except ImportError:
             torch = None
+
+    shapes = [(*shape, 1, 1) for shape in SHAPES] + (MORE_SHAPES if args.more else [])
+    if args.shapes:
+        shapes = [shapes[int(i)] for i in args.shapes.split(",")]
+    if args.torch_only:
+        if torch is None:
+            raise SystemExit("--torch-only needs torch")
+        print(json.dumps(torch_times(torch, shapes, args.dtype, args.rounds)))
+        return 0
 
     for line in environment(torch):
         print("#", line)
@@ -166,8 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         "x torch",
     ]
     rows = []
+    torch_ms = []
     rng = np.random.default_rng(0)
-    shapes = [(*shape, 1, 1) for shape in SHAPES] + (MORE_SHAPES if args.more else [])
     for n, c, h, w, o, k, stride, groups in shapes:
         x = rng.standard_normal((n, c, h, w)).astype(args.dtype)
         weight = rng.standard_normal((o, c // groups, k, k)).astype(args.dtype)
@@ -201,8 +237,14 @@ def main(argv: list[str] | None = None) -> int:
             algo = choose_algorithm(
                 x.shape, weight.shape, (stride, stride), (pad,) * 4, groups=groups, dtype=x.dtype
             )
-        elif algo == "direct" and not native_status().available:
-            algo = "gemm"
+        if algo in ("gemm", "direct") and groups > 1 and c // groups <= 4:
+            algo = "gemm/broadcast"  # thin groups: broadcast multiply-adds, no GEMM
+        elif algo in ("gemm", "direct"):
+            algo = "gemm/" + choose_unrolling(
+                x.shape, weight.shape, (stride, stride), (pad,) * 4, groups=groups, dtype=x.dtype
+            )
+        elif algo in ("im2col", "rows", "taps"):
+            algo = "gemm/" + algo
         gf = flops / ours / 1e9
         label = ",".join(map(str, (n, c, h, w, o, k)))
         label += f" s{stride}" if stride > 1 else ""
@@ -216,10 +258,23 @@ def main(argv: list[str] | None = None) -> int:
         ]
         if torch_fn is not None:
             row += [f"{theirs * 1e3:.3f}", f"{flops / theirs / 1e9:.1f}", f"{theirs / ours:.2f}"]
+            torch_ms.append(theirs * 1e3)
         else:
             row += ["-", "-", "-"]
         rows.append(row)
 
+    if args.torch_check and torch is not None:
+        header.append("torch alone ms")
+        command = [sys.executable, os.path.abspath(__file__), "--torch-only", "--dtype", args.dtype]
+        command += ["--rounds", str(args.rounds)] + (["--more"] if args.more else [])
+        command += ["--shapes", args.shapes] if args.shapes else []
+        alone = json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+        for row, mine, other in zip(rows, torch_ms, alone):
+            off = abs(mine - other) / other > 0.15
+            row.append(f"{other:.3f}" + (" RERUN" if off else ""))
+    ratios = sorted(float(r[7]) for r in rows if r[7] != "-")
+    if ratios:
+        print(f"# x torch: min {ratios[0]:.2f}, median {ratios[len(ratios) // 2]:.2f}")
     if args.markdown:
         print("| " + " | ".join(header) + " |")
         print("|" + "|".join("---" for _ in header) + "|")

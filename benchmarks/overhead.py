@@ -1,26 +1,38 @@
-"""Check overhead: an exhaustive D4 check of a 2-layer circular CNN, against the plain calls.
+"""Check overhead: the time a check spends outside f, against a bare Hypothesis test.
 
-The CNN has 8 channels and 3x3 kernels; inputs are 8x8x32x32 float32 batches. With
-``batched=True`` each example needs one call of f on the input and its 8 transforms (72
-images). The baseline runs those same calls on the same inputs, prepared in advance, outside
-the checker; the ratio is (check wall time) / (baseline wall time). Target: <= 1.3.
+f is a 2-layer circular CNN on PyTorch's CPU conv2d (8 channels, 3x3 kernels, D4-symmetric so
+it passes; torch's default threads), checked exhaustively under D4 with ``batched=True`` on
+8x8x32x32 float32 inputs: each example is one call of f on the input and its 8 transforms.
 
-    python benchmarks/overhead.py [--examples 20]
+In the same run it times a bare ``@given`` test that makes the same draws (an array spec,
+expanded by NumPy) and calls ``target`` once per example, without f. The figures:
+
+- outside f per example = (check time - time in f) / examples;
+- ratio to the bare test (target: at most 2) and ratio to f's time per example;
+- where the time outside f goes (draws, transforms, comparison, bookkeeping), from a
+  cProfile run of the same check (shares of the profiled time outside f).
+
+    python benchmarks/overhead.py [--examples 100] [--repeat 3]
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import time
 
 import numpy as np
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings, target
+from hypothesis import strategies as st
 
 import equicheck
-from equicheck import actions as A
 from equicheck import groups as G
-from equicheck.nn import conv2d
-from equicheck.strategies import ArraySpec, make_array
+from equicheck.strategies import array_specs, make_array
 
+SHAPE = (8, 8, 32, 32)
 rng = np.random.default_rng(0)
 
 
@@ -30,77 +42,124 @@ def d4_symmetric(w: np.ndarray) -> np.ndarray:
     return (sum(turns) + sum(t[..., ::-1] for t in turns)) / 8
 
 
-W1 = d4_symmetric(rng.standard_normal((8, 8, 3, 3))).astype(np.float32) / 8
-W2 = d4_symmetric(rng.standard_normal((8, 8, 3, 3))).astype(np.float32) / 8
+W1 = torch.from_numpy(d4_symmetric(rng.standard_normal((8, 8, 3, 3))).astype(np.float32) / 8)
+W2 = torch.from_numpy(d4_symmetric(rng.standard_normal((8, 8, 3, 3))).astype(np.float32) / 8)
 
 
 def cnn(x: np.ndarray) -> np.ndarray:
-    h = np.maximum(conv2d(x, W1, padding=1, padding_mode="circular"), 0)
-    return conv2d(h, W2, padding=1, padding_mode="circular")
+    """Two circular 3x3 convolutions with a ReLU between, on torch's CPU conv2d."""
+    with torch.no_grad():
+        t = torch.from_numpy(np.ascontiguousarray(x))
+        h = F.relu(F.conv2d(F.pad(t, (1, 1, 1, 1), mode="circular"), W1))
+        return F.conv2d(F.pad(h, (1, 1, 1, 1), mode="circular"), W2).numpy()
+
+
+def hypothesis_settings(n: int) -> settings:
+    return settings(max_examples=n, deadline=None, database=None, derandomize=True)
+
+
+def run_bare(n: int) -> float:
+    """Seconds per example of a bare @given test with the same draws and a target() call."""
+    specs = array_specs(SHAPE, ("float32",), ("noise",))
+    count = [0]
+
+    @hypothesis_settings(n)
+    @given(specs, st.just(G.d4().elements()))
+    def bare(spec, elements):  # noqa: ANN001, ANN202
+        x = make_array(spec)
+        count[0] += 1
+        target(float(x[0, 0, 0, 0]), label="bare")
+
+    start = time.perf_counter()
+    bare()
+    return (time.perf_counter() - start) / max(count[0], 1)
+
+
+def run_check(n: int) -> tuple[float, equicheck.CheckResult]:
+    start = time.perf_counter()
+    result = equicheck.check_equivariance(
+        cnn,
+        G.d4(),
+        input_shape=SHAPE,
+        dtypes=["float32"],
+        families=["noise"],
+        batched=True,
+        settings=hypothesis_settings(n),
+        replay_dir=None,
+    )
+    return time.perf_counter() - start, result
+
+
+#: Where time outside f goes, by the engine functions whose cumulative time is counted.
+PARTS = {
+    "draws": ("make_array", "draw"),
+    "transforms": ("apply",),
+    "comparison": ("_errors", "_verify_same"),
+}
+
+
+def breakdown(n: int) -> dict[str, float]:
+    """Shares of the time outside f, from a cProfile run of the same check."""
+    profile = cProfile.Profile()
+    profile.enable()
+    _, result = run_check(n)
+    profile.disable()
+    stats = pstats.Stats(profile).stats  # (file, line, name) -> (cc, nc, tt, ct, callers)
+    total = sum(tt for (_, _, _), (_, _, tt, _, _) in stats.items())
+
+    def cumulative(where: str, names: tuple[str, ...]) -> float:
+        return sum(
+            ct
+            for (file, _, name), (_, _, _, ct, callers) in stats.items()
+            if name in names and where in file and not any(where in c[0] and c[2] in names for c in callers)
+        )
+
+    in_f = cumulative("overhead.py", ("cnn",))
+    outside = total - in_f
+    out = {
+        "draws": cumulative("equicheck/strategies", ("make_array",)),
+        "transforms": cumulative("equicheck/actions", ("apply",)),
+        "comparison": cumulative("equicheck/engine/evaluate", ("_errors", "_verify_same")),
+    }
+    out["Hypothesis and bookkeeping"] = outside - sum(out.values())
+    return {k: v / outside for k, v in out.items()} | {"profiled examples": result.examples}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--examples", type=int, default=50)
+    parser.add_argument("--examples", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     n = args.examples
-    shape = (8, 8, 32, 32)
-    group = G.d4()
-    spatial = A.spatial().prepare(group, shape)
-
-    # baseline: exactly the calls the check makes, on inputs made beforehand
-    batches = []
-    for seed in range(n):
-        x = make_array(ArraySpec(shape, "float32", "noise", seed))
-        batches.append(np.concatenate([x] + [spatial.apply(g, x) for g in group.elements()]))
-    cnn(batches[0])  # warm up
-
-    def run_baseline() -> float:
-        start = time.perf_counter()
-        for b in batches:
-            cnn(b)
-        return time.perf_counter() - start
-
-    from hypothesis import settings
-
-    # warm up the engine's imports and caches on a tiny check (not timed)
-    equicheck.check_equivariance(
-        cnn, group, input_shape=(1, 8, 8, 8), batched=True, max_examples=2, replay_dir=None
-    )
-
-    def run_check() -> tuple[float, equicheck.CheckResult]:
-        start = time.perf_counter()
-        result = equicheck.check_equivariance(
-            cnn,
-            group,
-            input_shape=shape,
-            dtypes=["float32"],
-            families=["noise"],
-            batched=True,
-            settings=settings(max_examples=n, deadline=None, database=None, derandomize=True),
-            replay_dir=None,
-        )
-        return time.perf_counter() - start, result
-
-    # interleave the two and keep each one's best of `repeat` runs (the machine may be shared)
-    baseline, elapsed, result = float("inf"), float("inf"), None
-    for _ in range(args.repeat):
-        baseline = min(baseline, run_baseline())
-        t, r = run_check()
+    run_check(3)  # warm up imports and caches (not timed)
+    run_bare(3)
+    bare, elapsed, result = float("inf"), float("inf"), None
+    for _ in range(args.repeat):  # interleaved; each keeps its best (the machine may be shared)
+        bare = min(bare, run_bare(n))
+        t, r = run_check(n)
         if t < elapsed:
             elapsed, result = t, r
-    assert result.passed, result.message
-    calls = result.evaluations
+    assert result is not None and result.passed, result.message if result else None
+    examples = result.examples
+    in_f = result.time_in_f / examples
+    outside = (elapsed - result.time_in_f) / examples
     print(
-        f"D4 exhaustive check, 2-layer circular CNN, input {shape} float32, {n} examples, "
-        f"best of {args.repeat}"
+        f"D4 exhaustive check, 2-layer circular CNN "
+        f"(torch {torch.__version__}, {torch.get_num_threads()} threads)"
     )
-    print(f"{'':28} {'seconds':>9} {'calls of f':>11} {'ratio':>7}")
-    print(f"{'baseline (plain calls)':28} {baseline:9.3f} {n:11d} {1.0:7.2f}")
-    print(f"{'check_equivariance':28} {elapsed:9.3f} {calls:11d} {elapsed / baseline:7.2f}")
-    print(f"{'  of which in f':28} {result.time_in_f:9.3f}")
-    print(f"overhead ratio (target <= 1.3): {elapsed / baseline:.2f}")
+    print(
+        f"input {SHAPE} float32, {examples} examples, {result.evaluations} calls of f, best of {args.repeat}"
+    )
+    print(f"{'':34} {'ms/example':>10}")
+    print(f"{'check, total':34} {1000 * elapsed / examples:10.2f}")
+    print(f"{'  in f':34} {1000 * in_f:10.2f}")
+    print(f"{'  outside f':34} {1000 * outside:10.2f}")
+    print(f"{'bare @given test (same draws)':34} {1000 * bare:10.2f}")
+    print(f"outside f / bare test (target <= 2): {outside / bare:.2f}")
+    print(f"outside f / in f:                    {outside / in_f:.2f}")
+    print("time outside f, by part (cProfile run):")
+    for part, share in breakdown(n).items():
+        print(f"  {part:32} {share:.0%}" if isinstance(share, float) else f"  {part:32} {share}")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .errors import (
+from .errors import (  # noqa: F401 - re-exported: the root's eager names
     BackendUnavailableError,
     EquicheckError,
     EquivarianceError,
@@ -24,7 +24,7 @@ from .errors import (
     SpecError,
 )
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 #: Public name -> (module, attribute); attribute None: the name is the module itself.
 _LAZY: dict[str, tuple[str, str | None]] = {

@@ -132,7 +132,9 @@ class _Generator:
     matrix = ((0.0, -1.0), (1.0, 0.0))
 
 
-def _mask(action: actions_mod.Action, shape: tuple[int, ...], generator: str, margin: int, backend: Backend) -> Any:
+def _mask(
+    action: actions_mod.Action, shape: tuple[int, ...], generator: str, margin: int, backend: Backend
+) -> Any:
     spatial = action.spatial
     if spatial is None:
         return None

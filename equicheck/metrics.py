@@ -54,10 +54,7 @@ def prediction_consistency(
     if elements is None:
         found = grp.elements(grid)
         if found is None:
-            sampler = getattr(grp, "sample", None)
-            if sampler is None:
-                raise EquicheckError(f"{grp.name} is infinite; pass elements=")
-            found = sampler(np.random.default_rng(seed), n_elements, grid)
+            found = grp.sample(np.random.default_rng(seed), n_elements, grid)
         elements = [g for g in found if not g.is_identity]
     else:
         elements = [groups.element_from_repr(e) if isinstance(e, str) else e for e in elements]
@@ -86,10 +83,10 @@ def error_curve(f: Callable[..., Any], group: Any, x: Any, **check_kwargs: Any) 
     ``result.extra["curve"]``. Keywords go to :func:`equicheck.check_equivariance`."""
 
     grp = groups.from_name(group)
-    sweep = getattr(grp, "curve_elements", None)
+    sweep = grp.curve_elements(8)
     if sweep is None:
         raise EquicheckError(f"{grp.name} has no one-parameter sweep to draw a curve along")
-    _, points = sweep(8)
+    _, points = sweep
     probe = next((g for _, g in points if g.as_grid() is None), None)
     if probe is None:
         raise EquicheckError(f"{grp.name} has no interpolated element to draw a curve for")

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from .actions.interpolation import smooth_disk
 from .errors import EquicheckError, ShapeError
+from .options import dtypes as dtype_names
 
 __all__ = [
     "FAMILIES",
@@ -32,8 +33,6 @@ __all__ = [
 
 #: Value families, simplest first (what shrinking moves toward).
 FAMILIES: tuple[str, ...] = ("noise", "smooth", "sparse", "constant", "extreme", "mixed")
-
-_FLOAT_DTYPES = ("float16", "float32", "float64")
 
 
 @dataclass(frozen=True)
@@ -172,11 +171,7 @@ def array_specs(
     shape = tuple(int(n) for n in shape)
     if any(n < 0 for n in shape):
         raise ShapeError(f"array shapes need non-negative sizes, got {shape}")
-    for d in dtypes:
-        try:
-            np.dtype(d)
-        except TypeError:
-            raise EquicheckError(f"unknown dtype {d!r}; use a NumPy dtype name such as 'float32'") from None
+    dtypes = dtype_names(dtypes)
 
     @st.composite
     def build(draw: Any) -> ArraySpec:
@@ -191,7 +186,7 @@ def array_specs(
             exponent = draw(st.integers(3, top)) * draw(st.sampled_from((1, -1)))
         elif family == "sparse":
             count = draw(st.integers(1, 5))
-        return ArraySpec(shape, str(np.dtype(dtype)), family, seed, exponent, count)
+        return ArraySpec(shape, dtype, family, seed, exponent, count)
 
     return build()
 

@@ -13,8 +13,6 @@ import numpy as np
 import pytest
 
 import equicheck
-from equicheck import adapters
-from equicheck.adapters.base import tree_map
 from equicheck.adapters import (
     AdapterUnavailableError,
     adapt,
@@ -23,6 +21,7 @@ from equicheck.adapters import (
     torch_function,
     torch_model,
 )
+from equicheck.adapters.base import tree_map
 
 
 def double(x: Any) -> Any:

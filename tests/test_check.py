@@ -110,15 +110,19 @@ def test_large_magnitude_counterexample_is_extreme():
 
 
 # --- protection against f -------------------------------------------------------------------
-def test_mutating_input_is_reported():
-    result = check(cf.mutates_input, "translation")
-    assert result.failure_kind == "mutates-input"
-    assert "in place" in result.message
-
-
-def test_nondeterminism_is_reported():
-    result = check(cf.nondeterministic, "translation")
-    assert result.failure_kind == "nondeterministic"
+@pytest.mark.parametrize(
+    "f, kind, says",
+    [
+        (cf.mutates_input, "mutates-input", "in place"),
+        (cf.nondeterministic, "nondeterministic", ""),
+        (cf.nan_in_corner, "non-finite", "NaN"),
+    ],
+    ids=["mutating-input", "nondeterminism", "non-finite-outputs"],
+)
+def test_misbehaving_f_is_reported_distinctly(f, kind, says):
+    result = check(f, "translation")
+    assert result.failure_kind == kind
+    assert says in result.message
 
 
 def test_batch_mixing_is_reported():
@@ -128,12 +132,6 @@ def test_batch_mixing_is_reported():
     assert ok.passed
     # all transformed inputs went through f in one call per input (plus the first checks)
     assert ok.evaluations <= ok.examples + 3
-
-
-def test_non_finite_outputs_are_reported_distinctly():
-    result = check(cf.nan_in_corner, "translation")
-    assert result.failure_kind == "non-finite"
-    assert "NaN" in result.message
 
 
 def test_exception_in_f_names_element_and_shape():

@@ -17,7 +17,8 @@ import pytest
 
 import equicheck.nn as nn
 from equicheck.cli import main
-from equicheck.commands import load_target, parse_shape
+from equicheck.cli.check import parse_shape
+from equicheck.cli.targets import load_target
 
 MODULE = """
 import numpy as np
@@ -294,3 +295,29 @@ def test_the_console_script_runs_as_a_program(tmp_path: Path):
         timeout=120,
     )
     assert proc.returncode == 2 and "unknown group 'nope'" in proc.stderr
+
+
+LIGHT = """
+import contextlib, io, sys
+from equicheck.cli import main
+for argv in (["--help"], ["demo", "--help"], ["check", "--help"], ["report", "--help"]):
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+        main(argv)
+heavy = ("hypothesis", "scipy", "matplotlib", "jinja2", "equicheck.engine", "equicheck.nn",
+         "equicheck.demo.run", "equicheck.demo.claims", "equicheck.report")
+print(sorted(name for name in heavy if name in sys.modules))
+"""
+
+
+def test_help_loads_no_engine_scipy_hypothesis_or_matplotlib():
+    """``equicheck --help`` answers at once: the commands load what they need when they run."""
+    proc = subprocess.run([sys.executable, "-c", LIGHT], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
+def test_the_command_line_knows_every_demo_claim_without_loading_the_demo():
+    from equicheck.demo import CLAIMS
+    from equicheck.demo.names import CLAIM_IDS
+
+    assert tuple(CLAIMS) == CLAIM_IDS

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from equicheck import demo
 from equicheck.cli import main
 from equicheck.demo import CLAIMS, DEFAULT_REPORT, report_paths, run_demo
+from equicheck.demo import networks as demo
 
 pytest.importorskip("jinja2")
 pytest.importorskip("matplotlib")

@@ -51,20 +51,7 @@ def test_demo_page_in_a_headless_browser(tmp_path: Path):
     assert CHROMIUM is not None
     browser = browser_test.Chromium(CHROMIUM, tmp_path / "profile")
     try:
-        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        for domain in ("Page", "Runtime", "Log"):
-            browser.send(f"{domain}.enable", session=session)
-        browser.send("Page.navigate", {"url": run.html.resolve().as_uri()}, session=session)
-        browser.wait_for("Page.loadEventFired", session)
-        probe = browser.send(
-            "Runtime.evaluate",
-            {"expression": PROBE, "awaitPromise": True, "returnByValue": True},
-            session=session,
-        )
-        assert "exceptionDetails" not in probe, probe
-        found = probe["result"]["value"]
-        errors = browser_test._errors(browser.events)
+        found, errors = browser.probe(run.html.resolve().as_uri(), PROBE)
     finally:
         browser.close()
     assert found["scripts"] == 0

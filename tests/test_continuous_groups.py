@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 import equicheck
 from equicheck import actions
-from equicheck.actions import interpolation
 from equicheck import groups as G
+from equicheck.actions import interpolation
 from equicheck.backends import get_backend
 from equicheck.groups.continuous import mirror, rotate, scale, subshift, upsample
 

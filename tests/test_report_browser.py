@@ -134,6 +134,26 @@ class Chromium:
             if event.get("method") == method and event.get("sessionId") == session:
                 return event
 
+    def probe(self, url: str, expression: str, screenshot: Path | None = None) -> tuple[Any, list[str]]:
+        """Open ``url`` in a new tab, evaluate ``expression`` (awaited) there, optionally save a
+        screenshot; the value and the page's errors (:func:`_errors`)."""
+        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        for domain in ("Page", "Runtime", "Log"):
+            self.send(f"{domain}.enable", session=session)
+        self.send("Page.navigate", {"url": url}, session=session)
+        self.wait_for("Page.loadEventFired", session)
+        answer = self.send(
+            "Runtime.evaluate",
+            {"expression": expression, "awaitPromise": True, "returnByValue": True},
+            session=session,
+        )
+        assert "exceptionDetails" not in answer, answer
+        if screenshot is not None:
+            shot = self.send("Page.captureScreenshot", {"format": "png"}, session=session)
+            screenshot.write_bytes(base64.b64decode(shot["data"]))
+        return answer["result"]["value"], _errors(self.events)
+
     def close(self) -> None:
         try:
             self.send("Browser.close")
@@ -178,22 +198,7 @@ def test_html_report_in_a_headless_browser(report_results: list[CheckResult], tm
     assert CHROMIUM is not None
     browser = Chromium(CHROMIUM, tmp_path / "profile")
     try:
-        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        for domain in ("Page", "Runtime", "Log"):
-            browser.send(f"{domain}.enable", session=session)
-        browser.send("Page.navigate", {"url": page.as_uri()}, session=session)
-        browser.wait_for("Page.loadEventFired", session)
-        probe = browser.send(
-            "Runtime.evaluate",
-            {"expression": PROBE, "awaitPromise": True, "returnByValue": True},
-            session=session,
-        )
-        assert "exceptionDetails" not in probe, probe
-        found = probe["result"]["value"]
-        shot = browser.send("Page.captureScreenshot", {"format": "png"}, session=session)
-        (tmp_path / "report.png").write_bytes(base64.b64decode(shot["data"]))
-        errors = _errors(browser.events)
+        found, errors = browser.probe(page.as_uri(), PROBE, screenshot=tmp_path / "report.png")
     finally:
         browser.close()
 

@@ -95,7 +95,7 @@ class Regular(Fiber):
     def prepare(self, group: Group) -> Regular:
         if self.elements is not None:
             return self
-        point = getattr(group, "point_elements", None)
+        point = group.point_elements
         if not point or len(point) < 2:
             raise EquicheckError(
                 f"the regular action needs a group with orientations (c4, d4, p4, p4m, ...), got {group.name}"

@@ -72,7 +72,7 @@ class Field(Action):
         if self.spatial is not None:
             stride = self.spatial.stride
             if stride > 1:
-                step = getattr(group, "step", None)
+                step = group.step
                 if step is not None and step % stride:
                     raise SpecError(
                         f"{self.name} divides shifts by {stride}, but {group.name} "

@@ -242,7 +242,6 @@ def valid_mask(g: Any, grid: tuple[int, int], margin: int, boundary: str, backen
     return xp.asarray(keep)
 
 
-
 # --- the probes behind the interpolation floor ------------------------------------------------------
 def half_pixel_shift(x: Any, axes: tuple[int, int], backend: Backend, order: int | None = None) -> Any:
     """``x`` moved half a pixel down and right by a B-spline of ``order``: the phase at which
@@ -297,4 +296,3 @@ def smooth_disk(rng: np.random.Generator, shape: tuple[int, ...], work: Any = np
     std = float(y.std())
     y = y / std if std > 0 else y
     return y.astype(work)
-

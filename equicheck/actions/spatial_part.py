@@ -118,7 +118,9 @@ class Spatial:
         g = self.map_element(g)
         return _implementation(g).apply(g, x, self.grid_axes(x.ndim), boundary, backend)
 
-    def valid_mask(self, g: Element, shape: Sequence[int], margin: int, boundary: str, backend: Backend) -> Any:
+    def valid_mask(
+        self, g: Element, shape: Sequence[int], margin: int, boundary: str, backend: Backend
+    ) -> Any:
         """Boolean (H, W) mask of the grid entries where ``f(g·x)`` and ``g·f(x)`` are comparable
         after this part moved them (None: all): the zero-filled region and ``margin`` excluded."""
         mapped = self.map_element(g)

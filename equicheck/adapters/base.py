@@ -70,9 +70,7 @@ class _DeclaredJax(Declared):
     framework = "jax"
 
 
-def torch_function(
-    fn: Callable[..., Any] | None = None, *, device: Any = None, dtype: Any = None
-) -> Any:
+def torch_function(fn: Callable[..., Any] | None = None, *, device: Any = None, dtype: Any = None) -> Any:
     """Declare ``fn`` as a PyTorch function (takes and returns tensors); usable as a decorator.
 
     ``device``: where input tensors are made (default: the CPU for the NumPy backend, the

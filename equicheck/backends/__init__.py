@@ -26,14 +26,10 @@ _FACTORIES: dict[str, Callable[[], Backend]] = {}
 # Predicates that recognise a backend's arrays without importing its library.
 _OWNERS: dict[str, Callable[[object], bool]] = {}
 _CACHE: dict[str, Backend] = {}
-_CURRENT: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "equicheck_backend", default=None
-)
+_CURRENT: contextvars.ContextVar[str | None] = contextvars.ContextVar("equicheck_backend", default=None)
 
 
-def register_backend(
-    name: str, factory: Callable[[], Backend], owns: Callable[[object], bool]
-) -> None:
+def register_backend(name: str, factory: Callable[[], Backend], owns: Callable[[object], bool]) -> None:
     """Register a backend: ``factory()`` builds it (may raise BackendUnavailableError);
     ``owns(x)`` says whether an array belongs to it, without importing its library."""
     _FACTORIES[name] = factory
@@ -43,9 +39,7 @@ def register_backend(
 
 def _by_name(name: str) -> Backend:
     if name not in _FACTORIES:
-        raise EquicheckError(
-            f"unknown backend {name!r}; known backends: {', '.join(sorted(_FACTORIES))}"
-        )
+        raise EquicheckError(f"unknown backend {name!r}; known backends: {', '.join(sorted(_FACTORIES))}")
     if name not in _CACHE:
         _CACHE[name] = _FACTORIES[name]()
     return _CACHE[name]

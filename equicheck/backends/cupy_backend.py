@@ -94,12 +94,8 @@ def load() -> CupyBackend:
 class CupyBackend(Backend):
     """CuPy on the current CUDA device; transforms and comparisons stay on the GPU."""
 
-    def __init__(
-        self, cupy: ModuleType, ndimage: ModuleType, fft: ModuleType, signal: ModuleType
-    ) -> None:
-        super().__init__(
-            "cupy", cupy, ndimage=ndimage, fft=fft, signal=signal, array_types=(cupy.ndarray,)
-        )
+    def __init__(self, cupy: ModuleType, ndimage: ModuleType, fft: ModuleType, signal: ModuleType) -> None:
+        super().__init__("cupy", cupy, ndimage=ndimage, fft=fft, signal=signal, array_types=(cupy.ndarray,))
         self._cupy = cupy
 
     def is_array(self, x: object) -> bool:

@@ -24,10 +24,12 @@ from hypothesis.control import currently_in_test_context
 from ..backends import Backend
 from ..errors import EquicheckError
 from ..groups import Element, Group
+from ..options import dtypes as dtype_names
 from ..result import CheckResult, Counterexample
 from . import floor, verdict
 from .counterexamples import load_counterexample, replay_kwargs, save_counterexample
 from .evaluate import Evaluator, Failure
+from .listeners import notify
 from .plan import (
     EXHAUSTIVE_LIMIT,
     Case,
@@ -39,7 +41,6 @@ from .plan import (
     make_plan,
     to_case,
 )
-from .listeners import notify
 from .search import (
     drawn_examples,
     finite_elements,
@@ -92,8 +93,7 @@ def check_equivariance(
     :class:`EquicheckError` (or its subclasses) before anything runs.
     """
     start = time.perf_counter()
-    if isinstance(dtypes, str):
-        dtypes = (dtypes,)
+    dtypes = dtype_names(dtypes)
     strategy: st.SearchStrategy[Any] | None = None
     raw_cases: list[Any] | None = None
     if isinstance(inputs, st.SearchStrategy):
@@ -147,7 +147,9 @@ def check_equivariance(
     else:
         if strategy is not None:
             examples = strategy.flatmap(
-                lambda value: with_elements(plan, {k: plan.backend.asarray(v) for k, v in to_case(value).items()})
+                lambda value: with_elements(
+                    plan, {k: plan.backend.asarray(v) for k, v in to_case(value).items()}
+                )
             )
         elif cases is not None:
             given = cases
@@ -155,7 +157,9 @@ def check_equivariance(
                 lambda i: with_elements(plan, given[i], f"given input #{i}")
             )
         else:
-            examples = drawn_examples(plan, _shapes(plan, keys, input_shape, batched), dtypes, families, sizes)
+            examples = drawn_examples(
+                plan, _shapes(plan, keys, input_shape, batched), dtypes, families, sizes
+            )
         exhaustive = is_exhaustive_default(plan)
         failure = run_hypothesis(evaluator, examples, settings_for(settings, max_examples), seed)
 
@@ -164,7 +168,9 @@ def check_equivariance(
     return result
 
 
-def _shapes(plan: Plan, keys: list[Key], input_shape: Any, batched: bool) -> dict[Key, tuple[int | None, ...]]:
+def _shapes(
+    plan: Plan, keys: list[Key], input_shape: Any, batched: bool
+) -> dict[Key, tuple[int | None, ...]]:
     """The shape of each input to draw (None: a grid axis; -1: the fiber's channels)."""
     if input_shape is not None and not _is_single_shape(input_shape):
         return {k: tuple(v) for k, v in to_case(input_shape).items()}
@@ -175,7 +181,12 @@ def _shapes(plan: Plan, keys: list[Key], input_shape: Any, batched: bool) -> dic
 
 
 def _result(
-    plan: Plan, evaluator: Evaluator, failure: Failure | None, exhaustive: bool, seed: int | None, start: float
+    plan: Plan,
+    evaluator: Evaluator,
+    failure: Failure | None,
+    exhaustive: bool,
+    seed: int | None,
+    start: float,
 ) -> CheckResult:
     """The result, built once from the verdict's decision."""
     state = evaluator.state
@@ -234,18 +245,22 @@ def _result(
         exact=plan.exact,
         extra=extra,
     )
-    result.message = decision.message if decision.message is not None else result.summary() + decision.summary_suffix
+    result.message = (
+        decision.message if decision.message is not None else result.summary() + decision.summary_suffix
+    )
     return result
 
 
 def _curve(plan: Plan, evaluator: Evaluator) -> dict[str, Any] | None:
     """Error and floor along the group's one-parameter sweep, on the worst input."""
-    sweep = getattr(plan.group, "curve_elements", None)
     assert evaluator.floors is not None
     case = evaluator.floors.worst_case
-    if sweep is None or case is None or floor.CURVE_POINTS <= 0:
+    if case is None or floor.CURVE_POINTS <= 0:
         return None
-    parameter, points = sweep(floor.CURVE_POINTS)
+    sweep = plan.group.curve_elements(floor.CURVE_POINTS)
+    if sweep is None:
+        return None
+    parameter, points = sweep
     try:
         return evaluator.error_curve(case, parameter, points)
     except Exception as exc:  # noqa: BLE001 - a curve is an extra; never fail a check for it
@@ -258,7 +273,9 @@ def _counterexample(plan: Plan, evaluator: Evaluator, failure: Failure, seed: in
     case = d.case
     figures = evaluator.figures(d.mismatch, case) if d.mismatch is not None and case is not None else None
     path = _save(plan, case, d.element, d.input, seed) if case is not None else None
-    replay_line = f"equicheck.replay({str(path)!r}, {plan.name.rsplit('.', 1)[-1]})" if path is not None else ""
+    replay_line = (
+        f"equicheck.replay({str(path)!r}, {plan.name.rsplit('.', 1)[-1]})" if path is not None else ""
+    )
     return Counterexample(
         element=str(d.element),
         input=str(d.input),

@@ -121,7 +121,7 @@ class Evaluator:
         self.floors: FloorStats | None = None
         self.classifier: ClassifierTally | None = None
         if not plan.exact:
-            self.probe = FloorProbe(getattr(plan.group, "interpolation", "spline"), plan.backend, plan.batched)
+            self.probe = FloorProbe(plan.group.interpolation, plan.backend, plan.batched)
             self.floors = FloorStats()
             self.classifier = ClassifierTally()
 
@@ -161,7 +161,9 @@ class Evaluator:
             try:
                 converted[k] = backend.asarray(v)
             except Exception as exc:  # noqa: BLE001 - any conversion failure means the same
-                raise Failure("shape", f"output {k!r} of f is not an array ({type(v).__name__}): {exc}") from None
+                raise Failure(
+                    "shape", f"output {k!r} of f is not an array ({type(v).__name__}): {exc}"
+                ) from None
         return converted
 
     def copy(self, case: Case) -> Case:
@@ -239,7 +241,9 @@ class Evaluator:
         scale = input_scale(self.xp, list(case.values()))
         for v in case.values():
             state.seen.dtypes.add(dtype_name(v.dtype))
-        transformed = [{k: in_actions[k].apply(g, v, plan.backend) for k, v in case.items()} for g in elements]
+        transformed = [
+            {k: in_actions[k].apply(g, v, plan.backend) for k, v in case.items()} for g in elements
+        ]
         fx, fgx, stacked_fgx = self._outputs_of(case, elements, transformed, scale, description)
         out_actions = self.out_actions(fx, description)
         tol = verdict.resolve_tolerance(
@@ -301,7 +305,9 @@ class Evaluator:
             parts = self._split(everything, n + 1)
             fx, fgx = parts[0], parts[1:]
             # f(g·x) for all elements, already contiguous: compared without another copy
-            stacked = {k: xp.reshape(v[v.shape[0] // (n + 1) :], (n, *fx[k].shape)) for k, v in everything.items()}
+            stacked = {
+                k: xp.reshape(v[v.shape[0] // (n + 1) :], (n, *fx[k].shape)) for k, v in everything.items()
+            }
             if not state.checked_batch:
                 state.checked_batch = True
                 alone = self.call(self.copy(case), "x alone")
@@ -319,7 +325,9 @@ class Evaluator:
             used = self.copy(case)
             fx = self.call(used, "x")
             self._check_unchanged(case, used, description)
-            fgx = [self.call(self.copy(t), f"x transformed by {g!r}", g) for g, t in zip(elements, transformed)]
+            fgx = [
+                self.call(self.copy(t), f"x transformed by {g!r}", g) for g, t in zip(elements, transformed)
+            ]
         if not state.checked_determinism:
             state.checked_determinism = True
             if plan.batched:
@@ -452,7 +460,9 @@ class Evaluator:
         out = [float(v) for v in self.plan.backend.to_host(err)]
         for i, fine in enumerate(self.plan.backend.to_host(ok)):
             if not fine:
-                out[i] = self._non_finite_error(a_list[i], b_list[i], masks[i], floor, elements[i], key, description)
+                out[i] = self._non_finite_error(
+                    a_list[i], b_list[i], masks[i], floor, elements[i], key, description
+                )
         return out
 
     def _non_finite_error(
@@ -492,14 +502,18 @@ class Evaluator:
         for k, v in one.items():
             w = other.get(k)
             if w is None or tuple(v.shape) != tuple(w.shape):
-                raise Failure(kind, message + f" (output {k!r} changed shape)", FailureDetails(input=description))
+                raise Failure(
+                    kind, message + f" (output {k!r} changed shape)", FailureDetails(input=description)
+                )
             tol = verdict.resolve_tolerance(self.plan.rtol, self.plan.atol, v.dtype)
             fin = xp.logical_and(xp.isfinite(v), xp.isfinite(w))
             err = largest_error(
                 xp, xp.where(fin, v, 0 * v), xp.where(fin, w, 0 * w), None, self._samples(v), tol.floor(scale)
             )
             if verdict.exceeds(err, tol.rtol):
-                raise Failure(kind, message + f" (relative difference {err:.3g})", FailureDetails(input=description))
+                raise Failure(
+                    kind, message + f" (relative difference {err:.3g})", FailureDetails(input=description)
+                )
 
     def _steer(self, example_ratio: float, probe_ratio: float) -> None:
         """Point Hypothesis at the inputs and elements with the largest errors."""
@@ -560,5 +574,10 @@ class Evaluator:
             values.append(value)
             errors.append(worst_e)
             floors.append(worst_f)
-        return {"parameter": parameter, "values": values, "errors": errors, "floor": floors, "kappa": verdict.KAPPA}
-
+        return {
+            "parameter": parameter,
+            "values": values,
+            "errors": errors,
+            "floor": floors,
+            "kappa": verdict.KAPPA,
+        }

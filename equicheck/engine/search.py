@@ -86,15 +86,7 @@ def sample_elements(plan: Plan, grid: tuple[int, int] | None, seed: int, n: int)
     fixed = finite_elements(plan, grid)
     if fixed is not None:
         return fixed
-    sampler = getattr(plan.group, "sample", None)
-    if sampler is not None:
-        return list(sampler(np.random.default_rng(seed), n, grid))
-    found = plan.group.elements(grid)
-    if found is None:
-        raise EquicheckError(f"{plan.group.name} cannot be sampled without Hypothesis; pass elements=")
-    rng = np.random.default_rng(seed)
-    idx = sorted(set(rng.choice(len(found), size=min(n, len(found)), replace=False).tolist()) | {0})
-    return [found[i] for i in idx]
+    return list(plan.group.sample(np.random.default_rng(seed), n, grid))
 
 
 def is_exhaustive_default(plan: Plan) -> bool:
@@ -127,16 +119,16 @@ def drawn_examples(
     group = plan.group
     lo, hi = sizes
     lo = max(lo, 2 * plan.margin + 1 + 2)
-    lo = max(lo, min(getattr(group, "min_grid", 1), hi))  # interpolated groups: no tiny grids
+    lo = max(lo, min(group.min_grid, hi))  # interpolated groups: no tiny grids
     if families is None:  # interpolated groups draw band-limited inputs
-        families = getattr(group, "families", None)
+        families = group.families
     if hi < lo:
         raise EquicheckError(
             f"sizes={tuple(sizes)} leaves no grid size to draw (need low <= high, and high >= "
             f"{lo} for margin={plan.margin})"
         )
-    multiple = math.lcm(*(_strides(plan) + [getattr(group, "step", 1)]))
-    square = bool(getattr(group, "needs_square", False))
+    multiple = math.lcm(*(_strides(plan) + [group.step or 1]))
+    square = group.needs_square
     needs_grid = any(n is None for s in shapes.values() for n in s)
     grid_strategy = grid_sizes(lo, hi, square=square, multiple_of=multiple) if needs_grid else st.just(None)
     channels = {}
@@ -200,7 +192,9 @@ def run_hypothesis(
             once = [f for f in failures if f.kind in ONCE_KINDS]
             chosen = once[0] if once else failures[0]
             if not once:
-                chosen.message += " (f gave different results when the example was replayed: is f deterministic?)"
+                chosen.message += (
+                    " (f gave different results when the example was replayed: is f deterministic?)"
+                )
             return chosen
         raise EquicheckError(f"the search could not run: {type(exc).__name__}: {exc}") from exc
     except BaseException:  # an ExceptionGroup or a failure Hypothesis re-wrapped
@@ -219,7 +213,9 @@ def run_direct(evaluator: Evaluator, cases: list[Case], seed: int | None) -> Fai
         if grid is not None:
             plan.group.check_grid(grid)
         els = sample_elements(plan, grid, seed or 0, 16)
-        description = f"given input #{i} " + ", ".join(f"{dtype_name(v.dtype)}{list(v.shape)}" for v in case.values())
+        description = f"given input #{i} " + ", ".join(
+            f"{dtype_name(v.dtype)}{list(v.shape)}" for v in case.values()
+        )
         try:
             evaluator.evaluate(case, els, description)
         except Failure as failure:

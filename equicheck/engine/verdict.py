@@ -272,7 +272,9 @@ def decide(
         extra=extra,
     )
     if floors is not None and floors.pairs:
-        _decide_interpolated(decision, floors, floor_kind, rtol if rtol is not None else tol.rtol, function, group)
+        _decide_interpolated(
+            decision, floors, floor_kind, rtol if rtol is not None else tol.rtol, function, group
+        )
     return decision
 
 
@@ -306,7 +308,12 @@ def _decide_interpolated(
     }
     bad = s.last_bad if d.verdict == "failed" else None
     if bad is not None:
-        info["counterexample"] = {"element": bad.element, "error": bad.error, "floor": bad.floor, "ratio": bad.ratio}
+        info["counterexample"] = {
+            "element": bad.element,
+            "error": bad.error,
+            "floor": bad.floor,
+            "ratio": bad.ratio,
+        }
     d.extra["interpolation_floor"] = info
     d.rule = floor_rule(kind, rtol) + "; " + d.rule
     exact_ratio = d.max_error / d.tolerance if d.tolerance > 0 else math.inf

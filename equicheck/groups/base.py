@@ -8,6 +8,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from ..errors import EquicheckError
 from ..spec import Named
 
 __all__ = ["Element", "Group", "Grid"]
@@ -53,6 +54,34 @@ class Group(Named):
     exact: bool = True
     #: True when translations wrap around (cyclic); False when they fill with zeros.
     cyclic: bool = True
+    #: How elements resample arrays: 'exact', 'fourier' or 'spline'.
+    interpolation: str = "exact"
+    #: Drawn grids are at least this large (interpolation floors mean nothing on tiny grids).
+    min_grid: int = 1
+    #: Value families drawn when the user names none (None: all of them).
+    families: tuple[str, ...] | None = None
+    #: Shifts come in multiples of this (None: the group has no lattice of integer shifts).
+    step: int | None = None
+    #: Orientation channels of the regular action (None: the group has no orientations).
+    point_elements: Sequence[Element] | None = None
+
+    @property
+    def needs_square(self) -> bool:
+        """Whether the group turns the grid by quarter turns (so it must be square)."""
+        return False
+
+    def sample(self, rng: Any, n: int, grid: Grid | None = None) -> list[Element]:
+        """Up to ``n`` distinct elements drawn with NumPy's generator ``rng`` (no Hypothesis),
+        the identity among them; infinite groups override this."""
+        found = self.elements(grid)
+        if found is None:
+            raise EquicheckError(f"{self.name} cannot be sampled without Hypothesis; pass elements=")
+        idx = sorted(set(rng.choice(len(found), size=min(n, len(found)), replace=False).tolist()) | {0})
+        return [found[i] for i in idx]
+
+    def curve_elements(self, points: int = 24) -> tuple[str, list[tuple[float, Element]]] | None:
+        """A one-parameter sweep of elements (angle, scale, shift) for error curves, or None."""
+        return None
 
     @property
     @abstractmethod

@@ -8,9 +8,16 @@ and parameter counts. See docs/nn.md.
 
 from __future__ import annotations
 
-from ._native import NativeStatus, native_status
 from .activations import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax, softplus, tanh
-from .conv import ALGORITHMS, choose_algorithm, conv2d, conv_output_size, resolve_padding
+from .conv import (
+    ALGORITHMS,
+    UNROLLINGS,
+    choose_algorithm,
+    choose_unrolling,
+    conv2d,
+    conv_output_size,
+    resolve_padding,
+)
 from .group_conv import (
     GroupConv2d,
     LiftingConv2d,
@@ -56,11 +63,10 @@ from .pooling import (
     max_pool2d,
     pool_output_size,
 )
+from .status import NativeStatus, native_status
 
 __all__ = [
     "ALGORITHMS",
-    "NativeStatus",
-    "native_status",
     "ELU",
     "GELU",
     "PADDING_MODES",
@@ -78,6 +84,7 @@ __all__ = [
     "LogSoftmax",
     "MaxPool2d",
     "Module",
+    "NativeStatus",
     "OrientationPool",
     "ReLU",
     "Sequential",
@@ -86,11 +93,13 @@ __all__ = [
     "Softmax",
     "Softplus",
     "Tanh",
+    "UNROLLINGS",
     "as_generator",
     "avg_pool2d",
     "binomial_filter",
     "blur_pool2d",
     "choose_algorithm",
+    "choose_unrolling",
     "conv2d",
     "conv_output_size",
     "elu",
@@ -106,6 +115,7 @@ __all__ = [
     "linear",
     "log_softmax",
     "max_pool2d",
+    "native_status",
     "orientation_pool",
     "orientations",
     "pad2d",

@@ -1,37 +1,39 @@
 """``conv2d``: PyTorch's 2-D convolution (cross-correlation), with the algorithm chosen by shape.
 
-Three algorithms compute the same thing:
+Everything here runs on public NumPy / SciPy APIs (``numpy.matmul``, ``scipy.fft``), and the
+same code on CuPy through the backend object: no compiled extension, no ctypes, no thread
+pool of our own (BLAS and ``scipy.fft`` thread themselves). Two families compute the same thing:
 
-* ``'direct'`` (compiled). A register-blocked direct convolution in C (``_kernels.c``, via
-  :mod:`equicheck.nn._native`) for float32 and float64 NumPy arrays on x86-64 CPUs with
-  AVX-512 or AVX2: 28 output pixels x 16 output channels (AVX-512, float32) stay in vector
-  registers while the input is streamed through broadcast FMAs; near the machine's peak FMA
-  rate. Elsewhere ``'direct'`` runs as ``'gemm'``.
-* ``'gemm'`` (implicit GEMM, any backend). The input is laid out once as a (channels × positions)
-  buffer in which the images follow each other with their zero padding *shared* between
-  neighbouring rows and images. In that buffer a kernel tap (i, j) is a constant column
-  offset, so each tap is one matrix product ``(O × C) @ (C × positions)`` on a strided
-  view, accumulated in place into one output (BLAS ``beta=1``; see
-  :mod:`equicheck.nn._blas`). Nothing of size ``kh·kw`` × input is materialised (no
-  im2col) except for a few input channels (C·kh·kw <= 32), where one product over copied
-  rows beats many thin ones; the price is a few garbage positions in the padding
-  columns, which are dropped. Channels-first keeps the NCHW <-> buffer copies cheap
-  (contiguous rows). Strides split the input into
-  stride² phases first (a stride-s convolution is a sum of stride-1 convolutions of the
-  phases). Depthwise / thin groups use broadcast multiply-adds instead of tiny GEMMs.
+* ``'gemm'`` (GEMM over a flat channels-first buffer, any backend). The input is laid out
+  once as a (channels × positions) buffer in which the images follow each other with their
+  zero padding *shared* between neighbouring rows and images. In that buffer a kernel tap
+  (i, j) is a constant column offset, so its operand is a plain strided matrix. How many
+  taps go into one matrix product's inner dimension K is the *unrolling*:
+
+  - ``'im2col'``: all kh·kw taps copied into one (C·kh·kw × positions) matrix, one product.
+  - ``'rows'``: the kw taps of a kernel row copied once (C·kw × positions); each of the kh
+    kernel rows is then a column offset of that copy: kh products, added up.
+  - ``'taps'``: no copy; one product per tap on the shifted buffer, added up.
+
+  ``numpy.matmul`` cannot accumulate (BLAS ``beta`` is 0), so every product after the first
+  costs a pass over the (small) output; copies cost a pass over K × positions; BLAS is fast
+  for K of about 64 to 256 and slow for thin K or for thin O with large K (it packs the big
+  operand once per product). :func:`choose_unrolling` weighs these. Strides split the input
+  into stride² phases first (a stride-s convolution is a sum of stride-1 convolutions of
+  the phases); depthwise / thin groups use broadcast multiply-adds instead of tiny GEMMs.
+  ``'direct'`` is accepted as another name of ``'gemm'`` (it named a compiled kernel before
+  0.2).
 * ``'fft'``. rFFT of the (padded) inputs, the kernels' spectra by two small DFT products
-  (cheaper than FFTs of mostly-zero arrays), a per-frequency channel mix, one inverse rFFT.
-  Wins for large kernels with few channels (against ``'gemm'`` from about 9×9, against the
-  compiled kernel only from about 15×15, on this kind of CPU).
+  (cheaper than FFTs of mostly-zero arrays), a per-frequency channel mix, one inverse rFFT
+  (``scipy.fft`` with ``workers=-1`` on NumPy). Wins for large kernels with few channels.
 
 ``algorithm='auto'`` compares a cost model of them (see :func:`choose_algorithm`).
-``'gemm'`` and ``'fft'`` are written against the backend's array namespace and its ``fft``
-module; the compiled kernel takes NumPy arrays only.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any
 
 import numpy as np
@@ -39,14 +41,24 @@ import numpy as np
 from ..backends import Backend
 from ..errors import ShapeError
 from ._args import contiguous, float_dtype, materialize, pair, require_4d, resolve
-from ._blas import blas_gemm, gemm_into
-from ._native import native_conv2d, native_status
-from .padding import check_mode, check_pad_limits, pad2d
+from .padding import check_mode, pad2d
 
-__all__ = ["ALGORITHMS", "choose_algorithm", "conv2d", "conv_output_size", "resolve_padding"]
+__all__ = [
+    "ALGORITHMS",
+    "UNROLLINGS",
+    "choose_algorithm",
+    "choose_unrolling",
+    "conv2d",
+    "conv_output_size",
+    "resolve_padding",
+]
 
-#: Accepted values of ``conv2d(..., algorithm=)``.
-ALGORITHMS = ("auto", "direct", "gemm", "fft")
+#: Accepted values of ``conv2d(..., algorithm=)``: ``'direct'`` is another name of ``'gemm'``;
+#: ``'im2col'``, ``'rows'`` and ``'taps'`` force one unrolling of ``'gemm'``.
+ALGORITHMS = ("auto", "direct", "gemm", "im2col", "rows", "taps", "fft")
+
+#: The unrollings of the GEMM family (see :func:`choose_unrolling`).
+UNROLLINGS = ("im2col", "rows", "taps")
 
 
 def resolve_padding(
@@ -89,9 +101,82 @@ def conv_output_size(
     return h, w
 
 
-def _gemm_rate(cg: int, og: int) -> float:
-    """Rough GEMM throughput (flop/s) of the direct method's thin products on 2 cores."""
-    return 2.5e11 * (cg / (cg + 6.0)) * (og / (og + 6.0))
+def _gemm_rate(k: int, og: int) -> float:
+    """Rough BLAS rate (flop/s, float32, 2 cores) of an (og × k) @ (k × many) product.
+
+    Thin inner dimensions k leave the FMA units idle; thin outputs og with a large k make
+    BLAS pack the big operand for few multiply-adds per element (measured: K=400, O=16 runs
+    at a third of K=80's rate)."""
+    rate = 1.6e11 * (k / (k + 10.0)) * (og / (og + 4.0))
+    if k > 256:
+        rate /= 1.0 + (k - 256) / 256 * (32.0 / max(og, 1))
+    return rate
+
+
+def _unrolling_costs(
+    x_shape: tuple[int, ...],
+    w_shape: tuple[int, ...],
+    stride: tuple[int, int],
+    out_hw: tuple[int, int],
+    groups: int,
+    itemsize: int,
+) -> dict[str, float]:
+    """Seconds each unrolling of the GEMM family is expected to take (see :func:`choose_unrolling`)."""
+    n = x_shape[0]
+    o, cg, kh, kw = w_shape
+    ho, wo = out_hw
+    c = cg * groups
+    og = o // groups
+    # positions computed: the output grid plus the shared padding columns (about one kernel
+    # width per output row), per stride phase
+    rows = n * ho * (wo + max(kw // stride[1], 1))
+    slow = 2.0 if itemsize > 4 else 1.0
+    flops = 2.0 * rows * cg * o * kh * kw
+    add_pass = o * rows * itemsize / 3e10  # one pass over the output: out += product
+    copy = itemsize / 2.5e10  # seconds per element copied (one thread)
+    call = 1e-5  # one BLAS call: dispatch, waking its threads
+    costs = {}
+    for name, unroll, copied in (
+        ("taps", 1, 0),
+        ("rows", kw, c * kw * (rows + (kh - 1) * (wo + kw))),
+        ("im2col", kh * kw, c * kh * kw * rows),
+    ):
+        products = kh * kw // unroll
+        costs[name] = (
+            slow * flops / _gemm_rate(cg * unroll, og)
+            + copied * copy
+            + (products - 1) * add_pass
+            + products * groups * call
+            + (kw if unroll == kw and unroll > 1 else 0) * 3e-6
+        )
+    return costs
+
+
+def choose_unrolling(
+    x_shape: tuple[int, ...],
+    w_shape: tuple[int, ...],
+    stride: tuple[int, int] = (1, 1),
+    pads: tuple[int, int, int, int] = (0, 0, 0, 0),
+    dilation: tuple[int, int] = (1, 1),
+    groups: int = 1,
+    *,
+    dtype: Any = np.float32,
+) -> str:
+    """``'im2col'``, ``'rows'`` or ``'taps'``: how many kernel taps the GEMM family puts into
+    one matrix product's inner dimension (a cost model fitted on a 2-core x86 CPU).
+
+    Each costs its multiply-adds at a BLAS rate that depends on the inner dimension
+    K = C/groups × (taps unrolled) and the output channels per group, plus one pass over the
+    output per product after the first (NumPy's matmul cannot accumulate), plus the copies
+    (K × positions entries for ``'im2col'``, C·kw × positions for ``'rows'``, none for
+    ``'taps'``). Few channels favour ``'im2col'`` (one product with a usable K), tens of
+    channels ``'rows'``, many channels ``'taps'``.
+    """
+    n, c, h, w = x_shape
+    o, cg, kh, kw = w_shape
+    ho, wo = conv_output_size((h, w), (kh, kw), stride, pads, dilation)
+    costs = _unrolling_costs(x_shape, w_shape, stride, (max(ho, 1), max(wo, 1)), groups, _itemsize(dtype))
+    return min(UNROLLINGS, key=lambda name: costs[name])
 
 
 def choose_algorithm(
@@ -105,67 +190,44 @@ def choose_algorithm(
     native: bool | None = None,
     dtype: Any = np.float32,
 ) -> str:
-    """``'direct'``, ``'gemm'`` or ``'fft'``: the one a cost model (fitted on a 2-core x86 CPU)
-    finds cheapest.
+    """``'gemm'`` or ``'fft'``: the one a cost model (fitted on a 2-core x86 CPU) finds cheapest.
 
-    ``native``: whether the compiled direct kernel may be used (default: whether it is
-    available here, i.e. for float32/float64 NumPy arrays). It costs its multiply-adds, with
-    the output channels of each group rounded up to its vector width (16 float32, 8 float64),
-    at about 380 GFLOP/s in float32 on 2 cores (half that in float64), plus a little per
-    output pixel. ``dtype`` is the element type (float64 halves the compiled and GEMM rates).
-    GEMM costs N·Ho·Wo·C·O·kh·kw/groups multiply-adds at a GEMM rate that falls for thin
-    channel counts; FFT costs (N·C + N·O) transforms of size Ly·Lx plus N·C·O/groups complex
-    multiply-adds per frequency (cheap as broadcast operations for few channels, dear as
-    NumPy's one-BLAS-call-per-frequency batched products for many), and computes every
-    position even for strides > 1.
+    GEMM costs what its best unrolling costs (:func:`choose_unrolling`), plus laying out the
+    input and the output. FFT costs (N·C + N·O) transforms of size Ly·Lx plus N·C·O/groups
+    complex multiply-adds per frequency (cheap as broadcast operations for few channels,
+    dear as NumPy's one-BLAS-call-per-frequency batched products for many), and computes
+    every position even for strides > 1. ``dtype`` is the element type (float64 halves the
+    rates). ``native`` is accepted and ignored: it chose the compiled kernel, which is gone
+    since 0.2.
     """
+    del native  # the compiled kernel it selected no longer exists
     n, c, h, w = x_shape
     o, cg, kh, kw = w_shape
     ho, wo = conv_output_size((h, w), (kh, kw), stride, pads, dilation)
-    if native is None:
-        native = native_status().available
-    og = o // groups
-    if ho <= 0 or wo <= 0:
-        return "direct" if native else "gemm"
-    wide = _is_double(dtype)  # float64: half the lanes, half the rate
-    lanes, slow = (8, 2.0) if wide else (16, 1.0)
-    if og < _XVEC_MAX_OG and stride[1] == 1:
-        # few output channels per group: the kernel vectorises over output columns instead
-        compiled = slow * 2.0 * n * ho * wo * cg * o * kh * kw / 6e10 + 2e-10 * n * ho * wo * o + 1.5e-5
-    else:
-        ob = -(-og // lanes) * groups
-        macs = n * ho * wo * cg * ob * lanes * kh * kw
-        compiled = slow * 2.0 * macs / 3.8e11 + 1.5e-9 * n * ho * wo * ob + 1.5e-5
-    gemm = slow * 2.0 * n * ho * wo * cg * o * kh * kw / _gemm_rate(cg, og) + 2e-4
-    direct, direct_name = (compiled, "direct") if native and compiled <= gemm else (gemm, "gemm")
-    if kh * kw < 16:
-        return direct_name
+    if ho <= 0 or wo <= 0 or kh * kw < 16:
+        return "gemm"
+    size = _itemsize(dtype)
+    layout = (n * c * h * w + n * o * ho * wo) * size * 2 / 2e10 + 5e-5
+    gemm = min(_unrolling_costs(x_shape, w_shape, stride, (ho, wo), groups, size).values()) + layout
     ly, lx = _fft_sizes((h, w), (kh, kw), pads, dilation)
     area = ly * lx
     transforms = 1.8e-10 * (n * c + n * o) * area * math.log2(max(area, 2))
     freqs = ly * (lx // 2 + 1)
     macs = n * cg * o * freqs
+    og = o // groups
     mix = (7e-10 if n * cg * og < _MIX_MATMUL else 1.5e-9) * macs
     spectra = 1e-10 * o * cg * freqs * 4
-    fft = transforms + mix + spectra + 3e-4
-    return "fft" if fft < direct else direct_name
+    fft = (transforms + mix + spectra) * (2.0 if size > 4 else 1.0) + 3e-4
+    return "fft" if fft < gemm else "gemm"
 
 
-def _is_double(dtype: Any) -> bool:
-    """Whether ``dtype`` (NumPy's, or another array library's) has 8-byte elements."""
+def _itemsize(dtype: Any) -> int:
+    """Bytes per element of ``dtype`` (NumPy's, or another array library's)."""
     try:
-        return np.dtype(dtype).itemsize > 4
+        return int(np.dtype(dtype).itemsize)
     except TypeError:
-        return "64" in str(dtype)
+        return 8 if "64" in str(dtype) else 4
 
-
-#: The widest padding the compiled kernel takes (it refuses more than 4096 entries past the
-#: grid); wider padding, all zeros around the grid anyway, runs on the NumPy path.
-_NATIVE_MAX_PAD = 4096
-
-#: Below this many output channels per group (and at column stride 1) the compiled kernel
-#: vectorises over output columns (``EC_XVEC_MAX_OG`` in ``_kernels.c``).
-_XVEC_MAX_OG = 5
 
 #: From this many (sample × input × output channel) products per frequency, the FFT method mixes
 #: channels with a matrix product per frequency instead of broadcast multiply-adds.
@@ -195,9 +257,10 @@ def conv2d(
     padding : int, (rows, columns), ``'valid'`` or ``'same'`` (stride 1 only).
     groups : split C and O into this many independent groups (``groups=C`` is depthwise).
     padding_mode : ``'zeros'``, ``'circular'``, ``'reflect'`` or ``'replicate'``.
-    algorithm : ``'auto'`` (by a cost model), ``'direct'`` (the compiled kernel for float32 and
-        float64 NumPy arrays where :func:`native_status` says it is available, else ``'gemm'``),
-        ``'gemm'`` (implicit GEMM) or ``'fft'``.
+    algorithm : ``'auto'`` (by a cost model, :func:`choose_algorithm`), ``'gemm'`` (GEMMs on
+        a flat buffer, unrolled as :func:`choose_unrolling` says), ``'im2col'``, ``'rows'`` or
+        ``'taps'`` (``'gemm'`` with that unrolling), ``'fft'``, or ``'direct'`` (another name
+        of ``'gemm'``, kept from the compiled kernel of equicheck < 0.2).
 
     Returns an (N, O, Ho, Wo) array of the promoted floating dtype of x and weight
     (float32 in, float32 out), on the backend of ``x``.
@@ -251,27 +314,81 @@ def conv2d(
     if n == 0 or o == 0 or c == 0:
         out = xp.zeros((n, o, ho, wo), dtype=dtype)
         return out if bias is None or n == 0 else out + xp.reshape(bias, (1, o, 1, 1))
-    native = (
-        backend.name == "numpy"
-        and dtype in (np.float32, np.float64)
-        and min(h, w) > 0  # an empty grid, padded: the NumPy path gives the bias alone
-        and max(pads) <= _NATIVE_MAX_PAD
-        and native_status().available
-    )
     if algorithm == "auto":
-        algorithm = choose_algorithm(
-            tuple(x.shape), tuple(weight.shape), st, pads, dil, groups, native=native, dtype=dtype
-        )
+        algorithm = choose_algorithm(tuple(x.shape), tuple(weight.shape), st, pads, dil, groups, dtype=dtype)
     if algorithm == "fft":
         return _fft_conv(backend, x, weight, bias, st, pads, dil, groups, padding_mode, (ho, wo))
-    if algorithm == "direct" and native:
-        if padding_mode != "zeros":
-            check_pad_limits((h, w), pads, padding_mode)
-        return native_conv2d(x, weight, bias, st, pads, dil, groups, padding_mode, (ho, wo))
-    return _gemm_conv(backend, x, weight, bias, st, pads, dil, groups, padding_mode, (ho, wo))
+    forced = algorithm in UNROLLINGS
+    unrolling = (
+        algorithm
+        if forced
+        else choose_unrolling(tuple(x.shape), tuple(weight.shape), st, pads, dil, groups, dtype=dtype)
+    )
+    return _gemm_conv(
+        backend, x, weight, bias, st, pads, dil, groups, padding_mode, (ho, wo), unrolling, forced
+    )
 
 
-# --- gemm: implicit GEMM over a flat channels-first buffer ---------------------------------------
+# --- gemm: GEMMs over a flat channels-first buffer -----------------------------------------------
+class _Workspace:
+    """Scratch arrays for one call: on NumPy reused between calls of the same thread.
+
+    Fresh multi-megabyte arrays are fresh pages from the OS: the first touch of each page
+    (a page fault) measured a third of a mid-sized convolution's time. So NumPy scratch
+    memory (the input buffers, copies and products, never the returned array) is kept per
+    thread and per role, up to ``_WORKSPACE_MAX`` bytes each. CuPy has its own memory pool.
+    """
+
+    _local = threading.local()
+
+    def __init__(self, xp: Any) -> None:
+        self.xp = xp
+        self.cache: dict[str, np.ndarray] | None = None
+        if xp is np:
+            cache = getattr(self._local, "cache", None)
+            if cache is None:
+                cache = self._local.cache = {}
+            self.cache = cache
+
+    def empty(self, role: str, shape: tuple[int, ...], dtype: Any) -> Any:
+        if self.cache is None:
+            return self.xp.empty(shape, dtype=dtype)
+        dtype = np.dtype(dtype)
+        nbytes = math.prod(shape) * dtype.itemsize
+        if nbytes > _WORKSPACE_MAX:
+            return np.empty(shape, dtype=dtype)
+        raw = self.cache.get(role)
+        if raw is None or raw.nbytes < nbytes:
+            raw = self.cache[role] = np.empty(max(nbytes, 64), dtype=np.uint8)
+        return raw[:nbytes].view(dtype).reshape(shape)
+
+    def zeros(self, role: str, shape: tuple[int, ...], dtype: Any) -> Any:
+        if self.cache is None:
+            return self.xp.zeros(shape, dtype=dtype)
+        out = self.empty(role, shape, dtype)
+        out.fill(0)
+        return out
+
+
+#: The largest scratch array kept between calls (bytes); larger ones are allocated per call.
+_WORKSPACE_MAX = 32 << 20
+
+
+def _matmul_into(xp: Any, out: Any, a: Any, b: Any) -> None:
+    """``out[...] = a @ b`` without a temporary where the namespace has ``out=``."""
+    if xp is np or getattr(xp, "__name__", "") == "cupy":
+        xp.matmul(a, b, out=out)
+    else:  # the array API has no out= arguments
+        out[...] = xp.matmul(a, b)
+
+
+def _add_into(xp: Any, acc: Any, term: Any) -> None:
+    if xp is np or getattr(xp, "__name__", "") == "cupy":
+        xp.add(acc, term, out=acc)
+    else:
+        acc[...] = acc + term
+
+
 def _gemm_conv(
     backend: Backend,
     x: Any,
@@ -283,17 +400,19 @@ def _gemm_conv(
     groups: int,
     mode: str,
     out_hw: tuple[int, int],
+    unrolling: str,
+    forced: bool = False,
 ) -> Any:
     xp = backend.xp
+    ws = _Workspace(xp)
     n, c, h, w = (int(s) for s in x.shape)
     o, cg, kh, kw = (int(s) for s in weight.shape)
     sy, sx = stride
     dy, dx = dilation
     ho, wo = out_hw
     top, bottom, left, right = pads
-    # Buffers are (C, positions): channel rows over a flat grid of images. A tap is then a
-    # column offset, and its operand buffer[:, off : off + rows] a plain strided matrix.
-    taps: list[tuple[int, int]] = []  # (phase, flat offset), in the weight's (i, j) order
+    # Buffers are (C, positions): channel rows over a flat grid of images. A tap (i, j) is
+    # then (phase, row_base[i] + col_off[j]): a column offset in one stride phase's buffer.
     if stride == (1, 1) and mode == "zeros":
         # One buffer; padding shared between neighbouring rows and images. (Padding wider
         # than the kernel reaches makes the output larger than the grid: slots must hold it.)
@@ -301,12 +420,14 @@ def _gemm_conv(
         slot = max(h + max(top, bottom), ho)
         start = top * row_len + left
         data = n * slot * row_len
-        for i in range(kh):
-            for j in range(kw):
-                taps.append((0, i * dy * row_len + j * dx))
+        phase_of = {(0, 0): 0}
+        row_phase = [0] * kh
+        col_phase = [0] * kw
+        row_base = [i * dy * row_len for i in range(kh)]
+        col_off = [j * dx for j in range(kw)]
         rows = ((n - 1) * slot + ho - 1) * row_len + wo
-        length = max(start + data, rows + max(off for _, off in taps))
-        buf = xp.zeros((c, length), dtype=x.dtype)
+        length = max(start + data, rows + row_base[-1] + col_off[-1])
+        buf = ws.zeros("in0", (c, length), x.dtype)
         view = xp.reshape(buf[:, start : start + data], (c, n, slot, row_len))
         view[:, :, :h, :w] = xp.permute_dims(x, (1, 0, 2, 3))
         buffers = [buf]
@@ -316,137 +437,171 @@ def _gemm_conv(
         hp, wp = int(xpad.shape[2]), int(xpad.shape[3])
         slot = -(-hp // sy)
         row_len = -(-wp // sx)
-        phase_index: dict[tuple[int, int], int] = {}
-        for i in range(kh):
-            for j in range(kw):
-                a, b = (i * dy) % sy, (j * dx) % sx
-                phase = phase_index.setdefault((a, b), len(phase_index))
-                taps.append((phase, (i * dy // sy) * row_len + (j * dx // sx)))
+        row_phase = [(i * dy) % sy for i in range(kh)]
+        col_phase = [(j * dx) % sx for j in range(kw)]
+        row_base = [(i * dy // sy) * row_len for i in range(kh)]
+        col_off = [j * dx // sx for j in range(kw)]
+        phase_of = {}
+        for a in row_phase:
+            for b in col_phase:
+                phase_of.setdefault((a, b), len(phase_of))
         rows = ((n - 1) * slot + ho - 1) * row_len + wo
         data = n * slot * row_len
-        length = max(data, rows + max(off for _, off in taps))
+        length = max(data, rows + row_base[-1] + col_off[-1])
         buffers = []
-        for a, b in phase_index:
-            buf = xp.zeros((c, length), dtype=x.dtype)
+        for a, b in phase_of:
+            buf = ws.zeros(f"in{len(buffers)}", (c, length), x.dtype)
             part = xpad[:, :, a::sy, b::sx]
             view = xp.reshape(buf[:, :data], (c, n, slot, row_len))
             view[:, :, : part.shape[2], : part.shape[3]] = xp.permute_dims(part, (1, 0, 2, 3))
             buffers.append(buf)
+    taps = [
+        [(phase_of[(row_phase[i], col_phase[j])], row_base[i] + col_off[j]) for j in range(kw)]
+        for i in range(kh)
+    ]
 
     og = o // groups
     total = n * slot * row_len
-    out = xp.empty((o, total), dtype=x.dtype)
-    if groups == 1 and c * kh * kw <= _IM2COL_MAX_K:
-        _im2col_gemm(xp, buffers, taps, weight, out, rows)
+    out = ws.empty("out", (o, total), x.dtype)
+    acc = out[:, :rows]
+    if groups > 1 and cg <= 4 and not forced:
+        wt = xp.reshape(weight, (groups, og, cg, kh * kw))
+        wt = contiguous(xp, xp.permute_dims(wt, (3, 0, 1, 2)))  # (tap, group, O/groups, C/groups)
+        flat = [tap for row in taps for tap in row]
+        _taps_broadcast(xp, ws, buffers, flat, wt, acc, rows, groups, cg, og)
+    elif unrolling == "im2col":
+        _im2col_gemm(xp, ws, buffers, taps, weight, acc, rows, groups)
+    elif unrolling == "rows":
+        layout = (row_phase, row_base, col_phase, col_off, phase_of)
+        _rows_gemm(xp, ws, buffers, layout, weight, acc, rows, groups)
     else:
-        # weight as (tap, group, O/groups, C/groups): each tap's (M × K) operand is contiguous.
-        wt = xp.reshape(weight, (groups, og, cg, kh, kw))
-        wt = contiguous(xp, xp.reshape(xp.permute_dims(wt, (3, 4, 0, 1, 2)), (kh * kw, groups, og, cg)))
-        if groups > 1 and cg <= 4:
-            _taps_broadcast(xp, buffers, taps, wt, out, rows, groups, cg, og)
-        else:
-            _taps_gemm(xp, buffers, taps, wt, out, rows, groups, cg, og)
+        _taps_gemm(xp, ws, buffers, taps, weight, acc, rows, groups)
 
     grid = xp.reshape(out, (o, n, slot, row_len))[:, :, :ho, :wo]
     return materialize(xp, xp.permute_dims(grid, (1, 0, 2, 3)), bias)
 
 
-#: Up to this many input channels × taps, one GEMM over copied shifted rows (im2col) beats
-#: one GEMM per tap: with a handful of channels each tap's product is too thin to be fast.
-_IM2COL_MAX_K = 32
-
-
 def _im2col_gemm(
-    xp: Any, buffers: list[Any], taps: list[tuple[int, int]], weight: Any, out: Any, rows: int
+    xp: Any,
+    ws: _Workspace,
+    buffers: list[Any],
+    taps: list[list[tuple[int, int]]],
+    weight: Any,
+    acc: Any,
+    rows: int,
+    groups: int,
 ) -> None:
-    """Few input channels: gather the shifted rows (contiguous copies) and do one product."""
-    o, c = int(weight.shape[0]), int(weight.shape[1])
-    cols = xp.empty((c, len(taps), rows), dtype=out.dtype)
-    for t, (phase, off) in enumerate(taps):
-        cols[:, t, :] = buffers[phase][:, off : off + rows]
-    wk = contiguous(xp, xp.reshape(weight, (o, c * len(taps))))
-    gemm_into(out[:, :rows], wk, xp.reshape(cols, (c * len(taps), rows)), 0.0, xp)
+    """All taps copied under each other (C × taps × positions), one product per group."""
+    o, cg, kh, kw = (int(s) for s in weight.shape)
+    c, og, k = cg * groups, o // groups, cg * kh * kw
+    cols = ws.empty("cols", (c, kh * kw, rows), acc.dtype)
+    for i, row in enumerate(taps):
+        for j, (phase, off) in enumerate(row):
+            cols[:, i * kw + j, :] = buffers[phase][:, off : off + rows]
+    cols = xp.reshape(cols, (groups, k, rows))
+    wk = xp.reshape(contiguous(xp, weight), (groups, og, k))
+    for g in range(groups):
+        _matmul_into(xp, acc[g * og : (g + 1) * og, ...], wk[g, ...], cols[g, ...])
+
+
+def _rows_gemm(
+    xp: Any,
+    ws: _Workspace,
+    buffers: list[Any],
+    layout: tuple[list[int], list[int], list[int], list[int], dict[tuple[int, int], int]],
+    weight: Any,
+    acc: Any,
+    rows: int,
+    groups: int,
+) -> None:
+    """The kw taps of a kernel row copied under each other (C × kw × positions) once per row
+    phase; kernel row i is then a column offset of that copy: one product per row and group."""
+    row_phase, row_base, col_phase, col_off, phase_of = layout
+    o, cg, kh, kw = (int(s) for s in weight.shape)
+    c, og, k = cg * groups, o // groups, cg * kw
+    span = rows + max(row_base)
+    copies: dict[int, Any] = {}
+    for a in sorted(set(row_phase)):
+        cols = ws.empty(f"cols{len(copies)}", (c, kw, span), acc.dtype)
+        for j in range(kw):
+            cols[:, j, :] = buffers[phase_of[(a, col_phase[j])]][:, col_off[j] : col_off[j] + span]
+        copies[a] = xp.reshape(cols, (groups, k, span))
+    # weight as (row, group, O/groups, C/groups · kw): each row's operand contiguous
+    wr = xp.reshape(weight, (groups, og, cg, kh, kw))
+    wr = contiguous(xp, xp.reshape(xp.permute_dims(wr, (3, 0, 1, 2, 4)), (kh, groups, og, k)))
+    tmp = ws.empty("tmp", (og, rows), acc.dtype) if kh > 1 else None
+    for g in range(groups):
+        target = acc[g * og : (g + 1) * og, ...]
+        for i in range(kh):
+            operand = copies[row_phase[i]][g, :, row_base[i] : row_base[i] + rows]
+            if i == 0:
+                _matmul_into(xp, target, wr[i, g, ...], operand)
+            else:
+                _matmul_into(xp, tmp, wr[i, g, ...], operand)
+                _add_into(xp, target, tmp)
 
 
 def _taps_gemm(
     xp: Any,
+    ws: _Workspace,
     buffers: list[Any],
-    taps: list[tuple[int, int]],
-    wt: Any,
-    out: Any,
+    taps: list[list[tuple[int, int]]],
+    weight: Any,
+    acc: Any,
     rows: int,
     groups: int,
-    cg: int,
-    og: int,
 ) -> None:
-    """Accumulate one GEMM per (tap, group) into ``out[:, :rows]``: out += W_t @ X_shifted."""
-    gemm = blas_gemm(out.dtype) if isinstance(out, np.ndarray) else None
-    # Raw pointers get no bounds checks: refuse anything that would read or write outside.
-    c = groups * cg
-    in_bounds = rows <= out.shape[1] and all(
-        off + rows <= buffers[phase].shape[1] and buffers[phase].shape[0] == c for phase, off in taps
-    )
-    if not in_bounds:  # pragma: no cover - a layout bug, never a user error
-        raise RuntimeError("equicheck.nn.conv2d: internal layout error (buffer too small); please report")
-    if gemm is not None and all(b.flags.c_contiguous for b in buffers) and wt.flags.c_contiguous:
-        item = out.itemsize
-        ld_out = int(out.shape[1])
-        out_ptr = out.ctypes.data
-        w_ptr = wt.ctypes.data
-        buf_ptr = [b.ctypes.data for b in buffers]
-        buf_ld = [int(b.shape[1]) for b in buffers]
-
-        def run(lo: int, hi: int) -> None:
-            """Every tap and group on output columns [lo, hi)."""
-            for t, (phase, off) in enumerate(taps):
-                for g in range(groups):
-                    gemm.rowmajor(
-                        og,
-                        hi - lo,
-                        cg,
-                        w_ptr + ((t * groups + g) * og * cg) * item,
-                        cg,
-                        buf_ptr[phase] + (g * cg * buf_ld[phase] + off + lo) * item,
-                        buf_ld[phase],
-                        out_ptr + (g * og * ld_out + lo) * item,
-                        ld_out,
-                        0.0 if t == 0 else 1.0,
-                    )
-
-        # One call per tap over all columns: BLAS threads each call itself. (Splitting the
-        # columns over a pool of single-threaded workers measured faster in isolation but
-        # slower next to other BLAS and FFT work, whose idle threads spin; not worth it.)
-        run(0, rows)
-        return
-    for t, (phase, off) in enumerate(taps):
-        for g in range(groups):
-            b = buffers[phase][g * cg : (g + 1) * cg, off : off + rows]
-            gemm_into(out[g * og : (g + 1) * og, :rows], wt[t, g, ...], b, 0.0 if t == 0 else 1.0, xp)
+    """No copy: one product per tap and group on the shifted buffer, added up."""
+    o, cg, kh, kw = (int(s) for s in weight.shape)
+    og = o // groups
+    # weight as (tap, group, O/groups, C/groups): each tap's operand contiguous
+    wt = xp.reshape(weight, (groups, og, cg, kh * kw))
+    wt = contiguous(xp, xp.permute_dims(wt, (3, 0, 1, 2)))
+    tmp = ws.empty("tmp", (og, rows), acc.dtype) if kh * kw > 1 else None
+    flat = [tap for row in taps for tap in row]
+    for g in range(groups):
+        target = acc[g * og : (g + 1) * og, ...]
+        for t, (phase, off) in enumerate(flat):
+            operand = buffers[phase][g * cg : (g + 1) * cg, off : off + rows]
+            if t == 0:
+                _matmul_into(xp, target, wt[t, g, ...], operand)
+            else:
+                _matmul_into(xp, tmp, wt[t, g, ...], operand)
+                _add_into(xp, target, tmp)
 
 
 def _taps_broadcast(
     xp: Any,
+    ws: _Workspace,
     buffers: list[Any],
     taps: list[tuple[int, int]],
     wt: Any,
-    out: Any,
+    acc: Any,
     rows: int,
     groups: int,
     cg: int,
     og: int,
 ) -> None:
     """Depthwise and thin groups: broadcast multiply-adds over all groups at once."""
-    acc = xp.reshape(out[:, :rows], (groups, og, rows))
+    acc = xp.reshape(acc, (groups, og, rows))
+    has_out = xp is np or getattr(xp, "__name__", "") == "cupy"
+    tmp = ws.empty("tmp", (groups, og, rows), acc.dtype) if has_out else None
     first = True
     for t, (phase, off) in enumerate(taps):
         a = xp.reshape(buffers[phase][:, off : off + rows], (groups, cg, rows))
         for k in range(cg):
-            term = wt[t, :, :, k : k + 1] * a[:, k : k + 1, :]
+            w_k, a_k = wt[t, :, :, k : k + 1], a[:, k : k + 1, :]
             if first:
-                acc[...] = term
+                if has_out:
+                    xp.multiply(w_k, a_k, out=acc)
+                else:
+                    acc[...] = w_k * a_k
                 first = False
+            elif has_out:
+                xp.multiply(w_k, a_k, out=tmp)
+                xp.add(acc, tmp, out=acc)
             else:
-                acc += term
+                acc[...] = acc + w_k * a_k
 
 
 # --- FFT ----------------------------------------------------------------------------------------

@@ -24,8 +24,7 @@ import numpy as np
 from ..actions import Regular, Spatial
 from ..backends import Backend, get_backend
 from ..errors import ShapeError
-from ..groups import Group, from_name
-from ..groups.grid import GridElement
+from ..groups import GridElement, Group, from_name
 from ._args import float_dtype, pair, require_4d, resolve
 from .conv import ALGORITHMS, conv2d
 from .init import Seed, as_generator, uniform_fan_in

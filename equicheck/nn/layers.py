@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 
 from ..backends import Backend, get_backend
-from . import activations as act
 from ._args import pair
+from .activations import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax, softplus, tanh
 from .conv import ALGORITHMS, conv2d
 from .init import Seed, as_generator, uniform_fan_in
 from .linear import flatten, linear
@@ -257,7 +257,7 @@ class ReLU(_Stateless):
     """max(x, 0)."""
 
     def forward(self, x: Any) -> Any:
-        return act.relu(x)
+        return relu(x)
 
 
 class LeakyReLU(_Stateless):
@@ -267,7 +267,7 @@ class LeakyReLU(_Stateless):
         super().__init__(negative_slope=negative_slope)
 
     def forward(self, x: Any) -> Any:
-        return act.leaky_relu(x, **self.kwargs)
+        return leaky_relu(x, **self.kwargs)
 
 
 class ELU(_Stateless):
@@ -277,7 +277,7 @@ class ELU(_Stateless):
         super().__init__(alpha=alpha)
 
     def forward(self, x: Any) -> Any:
-        return act.elu(x, **self.kwargs)
+        return elu(x, **self.kwargs)
 
 
 class GELU(_Stateless):
@@ -289,28 +289,28 @@ class GELU(_Stateless):
         super().__init__(approximate=approximate)
 
     def forward(self, x: Any) -> Any:
-        return act.gelu(x, **self.kwargs)
+        return gelu(x, **self.kwargs)
 
 
 class Tanh(_Stateless):
     """Hyperbolic tangent."""
 
     def forward(self, x: Any) -> Any:
-        return act.tanh(x)
+        return tanh(x)
 
 
 class Sigmoid(_Stateless):
     """Logistic function."""
 
     def forward(self, x: Any) -> Any:
-        return act.sigmoid(x)
+        return sigmoid(x)
 
 
 class SiLU(_Stateless):
     """x·sigmoid(x)."""
 
     def forward(self, x: Any) -> Any:
-        return act.silu(x)
+        return silu(x)
 
 
 class Softplus(_Stateless):
@@ -320,7 +320,7 @@ class Softplus(_Stateless):
         super().__init__(beta=beta)
 
     def forward(self, x: Any) -> Any:
-        return act.softplus(x, **self.kwargs)
+        return softplus(x, **self.kwargs)
 
 
 class Softmax(_Stateless):
@@ -330,7 +330,7 @@ class Softmax(_Stateless):
         super().__init__(axis=axis)
 
     def forward(self, x: Any) -> Any:
-        return act.softmax(x, **self.kwargs)
+        return softmax(x, **self.kwargs)
 
 
 class LogSoftmax(_Stateless):
@@ -340,4 +340,4 @@ class LogSoftmax(_Stateless):
         super().__init__(axis=axis)
 
     def forward(self, x: Any) -> Any:
-        return act.log_softmax(x, **self.kwargs)
+        return log_softmax(x, **self.kwargs)

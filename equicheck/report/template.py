@@ -52,7 +52,10 @@ figcaption { font-size: 12px; color: #555; }
 .note { color: #666; font-style: italic; }
 """
 
-PAGE = HEAD + STYLE + """</style>
+PAGE = (
+    HEAD
+    + STYLE
+    + """</style>
 </head>
 <body>
 <header>
@@ -137,3 +140,4 @@ within its tolerance.</p>
 </body>
 </html>
 """
+)

@@ -15,14 +15,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .demo import DemoRun
-    from .report import Report
+    from ..report import Report
+    from .claims import DemoRun
 
-from .report.template import HEAD, STYLE
+from ..report.template import HEAD, STYLE
 
 __all__ = ["PAGE", "render_page"]
 
-PAGE = HEAD + STYLE + """table { border-collapse: collapse; width: 100%; margin: .5em 0 1.2em; }
+PAGE = (
+    HEAD
+    + STYLE
+    + """table { border-collapse: collapse; width: 100%; margin: .5em 0 1.2em; }
 .badge { display: inline-block; padding: 0 .5em; border-radius: 3px; font-weight: 600; font-size: 12px;
          text-transform: uppercase; color: #fff; background: #2e7d32; white-space: nowrap; }
 .no .badge, .verdict-failed .badge, .verdict-error .badge { background: #c0392b; }
@@ -148,14 +151,15 @@ elements) or relative RMS judged against the interpolation floor (rotations, sca
 </body>
 </html>
 """
+)
 
 
 def render_page(run: DemoRun, report: Report, command: str = "equicheck demo") -> str:
     """The demo page for ``run``, whose checks are ``report.results`` in the same order."""
     import jinja2
 
-    from . import __version__
-    from .report.html import context, plot_uri
+    from .. import __version__
+    from ..report.html import context, plot_uri
 
     base = context(report)
     entries = {entry["index"]: entry for entry in base["checks"]}

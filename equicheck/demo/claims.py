@@ -1,55 +1,49 @@
-"""The built-in audit behind ``equicheck demo``: what people say about convolutional
-networks, checked end to end on reference networks built with :mod:`equicheck.nn`.
+"""The demo's claims: each one runs its checks and measurements and returns the data (a
+:class:`Claim`: verdicts, measured conditions, findings and the numbers behind the figures).
+No plotting here: :mod:`equicheck.demo.figures` turns a claim's data into plots.
 
 Each :class:`Claim` is a sentence from textbooks and papers, one or a few checks
 (:func:`equicheck.check_equivariance`, each with the verdict the claim predicts) and the
 measurements that make it visible (error maps, shift consistency, error-vs-angle curves,
 parameter counts). A claim *holds* when every check gives the predicted verdict and every
 measured condition is met; otherwise it is shown as not holding, with the counterexample
-of the check that contradicted it. Why a demo at all: it shows on the user's machine, in
-about a minute, what the tool finds and how a report reads, on claims whose truth is known.
-
-The reference networks are public (:func:`network`), so a counterexample saved by the demo
-replays with ``equicheck.replay(path, equicheck.demo.network("conv_zeros"))``.
+of the check that contradicted it.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
-import time
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
-from . import nn
-from .actions import spatial
-from .backends import Backend, get_backend
-from .check import DEFAULT_SETTINGS, check_equivariance
-from .groups import shift
-from .progress import Progress
-from .result import CheckResult
+from .. import nn
+from ..actions import spatial
+from ..backends import Backend
+from ..engine import DEFAULT_SETTINGS, check_equivariance
+from ..groups import shift
+from ..progress import Progress
+from ..result import CheckResult
+from .networks import network
 
 __all__ = [
     "BUDGETS",
-    "CLAIMS",
-    "DEFAULT_REPORT",
+    "UNCHANGED",
     "Budget",
     "Claim",
+    "Context",
     "DemoCheck",
     "DemoRun",
-    "NETWORKS",
-    "network",
-    "report_paths",
-    "run_demo",
+    "claim_circular",
+    "claim_p4",
+    "claim_pooling",
+    "claim_standard_rotations",
+    "claim_weight_sharing",
+    "claim_zero_padding",
 ]
 
-#: Where the demo writes its report unless told otherwise (relative to the working directory).
-DEFAULT_REPORT = Path("equicheck-report") / "demo.html"
 #: float32 rtol of the engine: a relative change at most this counts as "unchanged".
 UNCHANGED = 5e-5
 
@@ -75,126 +69,6 @@ BUDGETS: dict[str, Budget] = {
 }
 
 
-# --- the reference networks -------------------------------------------------------------------
-class CircularMaxPool(nn.Module):
-    """k×k max over a window that wraps around (stride 1): MaxBlurPool's first half on a torus,
-    so that shifts by the stride stay exact and only the anti-aliasing is being measured."""
-
-    def __init__(self, kernel_size: int = 2) -> None:
-        self.kernel_size = kernel_size
-
-    def forward(self, x: Any) -> Any:
-        k = self.kernel_size
-        return nn.max_pool2d(nn.pad2d(x, (0, k - 1, 0, k - 1), "circular"), k, stride=1)
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}"
-
-
-class DenseImageLayer(nn.Module):
-    """A fully connected layer from (C, H, W) images to (O, H', W') images: what a conv layer
-    is without weight sharing and locality (the same input and output sizes)."""
-
-    def __init__(self, in_shape: tuple[int, int, int], out_shape: tuple[int, int, int], seed: int) -> None:
-        self.out_shape = out_shape
-        self.linear = nn.Linear(int(np.prod(in_shape)), int(np.prod(out_shape)), seed=seed)
-
-    def forward(self, x: Any) -> Any:
-        xp = get_backend(None, x).xp
-        y = self.linear(xp.reshape(x, (x.shape[0], -1)))
-        return xp.reshape(y, (x.shape[0], *self.out_shape))
-
-    def extra_repr(self) -> str:
-        return f"out_shape={self.out_shape}"
-
-
-def _conv(i: int, o: int, seed: int, mode: str = "circular", **kw: Any) -> nn.Conv2d:
-    return nn.Conv2d(i, o, 3, padding=1, padding_mode=mode, seed=seed, **kw)
-
-
-def _classifier(first: list[Any], seed: int) -> nn.Sequential:
-    """conv → ReLU → (down-sampling) → conv → ReLU → global average → 10 logits, circular."""
-    return nn.Sequential(
-        *first,
-        _conv(16, 16, seed + 1),
-        nn.ReLU(),
-        nn.GlobalAvgPool2d(),
-        nn.Linear(16, 10, seed=seed + 2),
-    )
-
-
-def _builders() -> dict[str, Callable[[int], nn.Module]]:
-    return {
-        "conv_circular": lambda s: nn.Sequential(_conv(3, 8, s), nn.ReLU(), _conv(8, 8, s + 1)),
-        "conv_zeros": lambda s: nn.Sequential(
-            _conv(3, 8, s, "zeros"), nn.ReLU(), _conv(8, 8, s + 1, "zeros")
-        ),
-        "cnn_no_pooling": lambda s: _classifier([_conv(3, 16, s), nn.ReLU()], s),
-        "cnn_maxpool": lambda s: _classifier([_conv(3, 16, s), nn.ReLU(), nn.MaxPool2d(2)], s),
-        "cnn_maxblurpool": lambda s: _classifier(
-            [_conv(3, 16, s), nn.ReLU(), CircularMaxPool(2), nn.BlurPool2d(3, 2, "circular")], s
-        ),
-        "cnn_strided": lambda s: _classifier([_conv(3, 16, s, stride=2), nn.ReLU()], s),
-        "cnn_blurstrided": lambda s: _classifier(
-            [_conv(3, 16, s), nn.ReLU(), nn.BlurPool2d(3, 2, "circular")], s
-        ),
-        "cnn_standard": lambda s: nn.Sequential(
-            _conv(3, 8, s, "zeros"),
-            nn.ReLU(),
-            _conv(8, 8, s + 1, "zeros"),
-            nn.ReLU(),
-            nn.GlobalAvgPool2d(),
-            nn.Linear(8, 10, seed=s + 2),
-        ),
-        "cnn_p4": lambda s: nn.Sequential(
-            nn.LiftingConv2d(3, 4, 3, group="p4", padding=1, seed=s),
-            nn.ReLU(),
-            nn.GroupConv2d(4, 4, 3, group="p4", padding=1, seed=s + 1),
-            nn.ReLU(),
-            nn.OrientationPool("p4"),
-            nn.GlobalAvgPool2d(),
-            nn.Linear(4, 10, seed=s + 2),
-        ),
-        "conv_layer_28": lambda s: nn.Conv2d(1, 1, 3, padding=1, padding_mode="circular", seed=s),
-        "dense_layer_28": lambda s: DenseImageLayer((1, 28, 28), (1, 28, 28), s),
-        "cnn_mnist": lambda s: nn.Sequential(
-            nn.Conv2d(1, 8, 3, padding=1, seed=s),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Conv2d(8, 16, 3, padding=1, seed=s + 1),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Flatten(),
-            nn.Linear(16 * 7 * 7, 10, seed=s + 2),
-        ),
-        "dense_mnist": lambda s: nn.Sequential(
-            DenseImageLayer((1, 28, 28), (8, 28, 28), s),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            DenseImageLayer((8, 14, 14), (16, 14, 14), s + 1),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Flatten(),
-            nn.Linear(16 * 7 * 7, 10, seed=s + 2),
-        ),
-    }
-
-
-#: Names of the reference networks, for :func:`network`.
-NETWORKS: tuple[str, ...] = tuple(_builders())
-
-
-def network(name: str, seed: int = 0, backend: str | Backend | None = None) -> nn.Module:
-    """The demo's reference network ``name`` (see :data:`NETWORKS`) with weights from ``seed``:
-    what a saved counterexample replays against."""
-    builders = _builders()
-    if name not in builders:
-        raise KeyError(f"no demo network {name!r}; the networks are: {', '.join(builders)}")
-    net = builders[name](seed)
-    return net.to(backend) if backend is not None else net
-
-
-# --- claims, checks and the run -----------------------------------------------------------------
 @dataclass
 class DemoCheck:
     """One check of a claim and the verdict the claim predicts (None: a measurement only)."""
@@ -226,6 +100,8 @@ class Claim:
     findings: list[str] = field(default_factory=list)
     figures: list[Any] = field(default_factory=list)  # equicheck.report.figures.Plot
     measures: dict[str, Any] = field(default_factory=dict)  # numbers behind the figures (JSON)
+    #: arrays behind the figures beyond ``measures`` (error maps, matrices); not in the JSON
+    plot_data: dict[str, Any] = field(default_factory=dict)
     elapsed: float = 0.0
 
     @property
@@ -282,7 +158,7 @@ class DemoRun:
         return [c.result for claim in self.claims for c in claim.checks]
 
 
-class _Context:
+class Context:
     """What every claim needs: backend, budget, seed, check keywords and the progress bar."""
 
     def __init__(self, budget: Budget, seed: int, backend: Backend, bar: Progress, replay_dir: Path | None):
@@ -293,8 +169,6 @@ class _Context:
         self.bar = bar
         self.replay_dir = replay_dir
         self.rng = np.random.default_rng(seed)
-        #: Figures need matplotlib; without it the checks and measurements still run.
-        self.figures = importlib.util.find_spec("matplotlib") is not None
 
     def net(self, name: str) -> nn.Module:
         return network(name, self.seed, self.backend)
@@ -349,29 +223,8 @@ class _Context:
         return np.asarray(self.backend.to_host(x), dtype=np.float64)
 
 
-# --- figures -----------------------------------------------------------------------------------
-def _plot(name: str, alt: str, fig: Any) -> Any:
-    from .report.figures import Plot, to_svg
-
-    return Plot(name, alt, to_svg(fig))
-
-
-def _figure(width: float, height: float) -> Any:
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height))
-
-
-def _style() -> Any:
-    import matplotlib
-
-    from .report.figures import STYLE
-
-    return matplotlib.rc_context(STYLE)  # type: ignore[arg-type]  # rcParams keys as plain strings
-
-
 # --- claim 1: circular padding ------------------------------------------------------------------
-def claim_circular(ctx: _Context) -> Claim:
+def claim_circular(ctx: Context) -> Claim:
     claim = Claim(
         "conv-circular",
         "A convolution with circular padding is exactly equivariant to translations",
@@ -390,7 +243,7 @@ def claim_circular(ctx: _Context) -> Claim:
 
 
 # --- claim 2: zero padding ----------------------------------------------------------------------
-def claim_zero_padding(ctx: _Context) -> Claim:
+def claim_zero_padding(ctx: Context) -> Claim:
     claim = Claim(
         "conv-zero-padding",
         "With zero padding, a convolution is equivariant to translations everywhere but near the borders",
@@ -451,42 +304,12 @@ def claim_zero_padding(ctx: _Context) -> Claim:
         "error_by_distance_from_border": profile,
         "max_error_cyclic": float(cyc.max()),
     }
-    if ctx.figures:  # matplotlib is there (it is needed for the HTML page only)
-        with _style():
-            from matplotlib.colors import LogNorm
-
-            fig = _figure(9.0, 3.0)
-            axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 1.3]})
-            floor = 1e-8
-            norm = LogNorm(vmin=floor, vmax=max(1.0, float(cyc.max()), float(zer.max())))
-            for ax, data, title in ((axes[0], cyc, "cyclic shifts"), (axes[1], zer, "zero-filled shifts")):
-                im = ax.imshow(np.maximum(data, floor), norm=norm, cmap="magma")
-                ax.set_title(f"{title}: error map", fontsize=9)
-                ax.set_xticks([])
-                ax.set_yticks([])
-            fig.colorbar(im, ax=axes[1], fraction=0.046, pad=0.04, label="relative error")
-            ax = axes[2]
-            ax.semilogy(range(len(profile)), np.maximum(profile, floor), marker="o", markersize=3)
-            ax.axhline(UNCHANGED, color="#c0392b", linestyle="--", linewidth=1, label="float32 tolerance")
-            ax.set_xlabel("distance from the border (entries)")
-            ax.set_ylabel("largest relative error")
-            ax.set_title("zero-filled shifts, by distance", fontsize=9)
-            ax.legend(fontsize=7)
-            fig.subplots_adjust(left=0.02, right=0.98, bottom=0.17, top=0.88, wspace=0.75)
-            claim.figures.append(
-                _plot(
-                    "zero-padding-error-map",
-                    "Largest error of the zero-padded convolution over 6 shifts, per entry: cyclic shifts "
-                    "err along the border, where wrapped-around content meets the padding zeros; "
-                    "zero-filled shifts only within a few entries of the border",
-                    fig,
-                )
-            )
+    claim.plot_data = {"cyclic": cyc, "zero_filled": zer}
     return claim
 
 
 # --- claim 3: pooling and stride ----------------------------------------------------------------
-def _shift_changes(ctx: _Context, name: str, x: Any, shifts: list[tuple[int, int]]) -> np.ndarray:
+def _shift_changes(ctx: Context, name: str, x: Any, shifts: list[tuple[int, int]]) -> np.ndarray:
     """Relative change of the logits, max|f(shift·x) - f(x)| / max|f(x)|, per (shift, image).
 
     Shifted copies go through the network in batches of about 256 images: one call per
@@ -504,7 +327,7 @@ def _shift_changes(ctx: _Context, name: str, x: Any, shifts: list[tuple[int, int
     return np.abs(out - base[None]).max(axis=-1) / np.abs(base).max(axis=-1)[None]
 
 
-def claim_pooling(ctx: _Context) -> Claim:
+def claim_pooling(ctx: Context) -> Claim:
     claim = Claim(
         "pooling-stride",
         "Stride and max-pooling break shift equivariance; blur pooling reduces the break",
@@ -569,54 +392,12 @@ def claim_pooling(ctx: _Context) -> Claim:
             stats["cnn_no_pooling"]["unchanged_share"] == 1.0,
         )
     )
-    if ctx.figures:  # matplotlib is there (it is needed for the HTML page only)
-        with _style():
-            fig = _figure(9.0, 3.0)
-            ax1, ax2 = fig.subplots(1, 2)
-            labels = [stats[n]["label"] for n, _ in variants]
-            ypos = np.arange(len(variants))
-            ax1.barh(ypos, [100 * stats[n]["unchanged_share"] for n, _ in variants], color="#2e7d32")
-            ax1.set_yticks(ypos, labels)
-            ax1.invert_yaxis()
-            ax1.set_xlim(0, 100)
-            ax1.set_xlabel("% of (shift, image) pairs with the output unchanged")
-            ax2.barh(ypos, [max(stats[n]["mean_change"], 1e-9) for n, _ in variants], color="#c0392b")
-            ax2.set_xscale("log")
-            ax2.set_yticks(ypos, [""] * len(variants))
-            ax2.invert_yaxis()
-            ax2.set_xlabel("mean relative change of the logits")
-            fig.subplots_adjust(left=0.17, right=0.98, bottom=0.2, wspace=0.08)
-            claim.figures.append(
-                _plot(
-                    "shift-consistency",
-                    f"Shift consistency of five classifiers over {len(shifts)} cyclic shifts of "
-                    f"{b.batch} images: share unchanged and mean relative change",
-                    fig,
-                )
-            )
-            fig = _figure(9.0, 2.6)
-            panels = fig.subplots(1, 4)
-            vmax = max(max(stats[n]["per_shift_mean"]) for n in changes)
-            for ax, (name, label) in zip(panels, variants[1:]):
-                grid = np.asarray(stats[name]["per_shift_mean"]).reshape(b.shifts, b.shifts)
-                im = ax.imshow(grid, vmin=0, vmax=vmax, cmap="viridis")
-                ax.set_title(label, fontsize=8)
-                ax.set_xlabel("shift dx")
-            panels[0].set_ylabel("shift dy")
-            fig.colorbar(im, ax=list(panels), shrink=0.85, label="mean relative change")
-            claim.figures.append(
-                _plot(
-                    "shift-heatmaps",
-                    "Mean relative change of the logits per shift (dy, dx): zero at multiples of the "
-                    "stride, smaller in between with blur pooling",
-                    fig,
-                )
-            )
+    claim.plot_data = {"shifts_per_axis": b.shifts}
     return claim
 
 
 # --- claims 4 and 5: rotations and scalings ----------------------------------------------------
-def claim_standard_rotations(ctx: _Context) -> Claim:
+def claim_standard_rotations(ctx: Context) -> Claim:
     claim = Claim(
         "cnn-rotations-scalings",
         "A standard CNN is not invariant to rotations or scalings",
@@ -641,7 +422,7 @@ def claim_standard_rotations(ctx: _Context) -> Claim:
     return claim
 
 
-def claim_p4(ctx: _Context, standard: Claim | None) -> Claim:
+def claim_p4(ctx: Context, standard: Claim | None) -> Claim:
     claim = Claim(
         "p4-cnn",
         "A p4 group CNN is exactly invariant to quarter turns and approximately to other angles",
@@ -655,8 +436,8 @@ def claim_p4(ctx: _Context, standard: Claim | None) -> Claim:
     ctx.check(claim, "quarter turns", "cnn_p4", "c4", "passed", invariant=True)
     p4_so2 = ctx.check(claim, "any angle", "cnn_p4", "so2", None, invariant=True, interpolated=True)
     ctx.measure(claim, "error-vs-angle curves")
-    from .interpolation import smooth_disk
-    from .metrics import error_curve
+    from ..actions.interpolation import smooth_disk
+    from ..metrics import error_curve
 
     size = max(ctx.budget.sizes[0], min(ctx.budget.image, 32))
     x = smooth_disk(np.random.default_rng(ctx.seed), (2, 3, size, size)).astype(np.float32)
@@ -714,46 +495,11 @@ def claim_p4(ctx: _Context, standard: Claim | None) -> Claim:
     }
     if standard is not None:
         standard.measures.setdefault("angle_curve", {"angles": angles.tolist(), "errors": ste.tolist()})
-    if ctx.figures:  # matplotlib is there (it is needed for the HTML page only)
-        with _style():
-            fig = _figure(8.0, 3.2)
-            ax = fig.add_subplot()
-            tiny = 1e-9
-            ax.semilogy(angles, np.maximum(ste, tiny), marker="o", markersize=3, label="standard CNN")
-            ax.semilogy(angles, np.maximum(p4e, tiny), marker="s", markersize=3, label="p4 group CNN")
-            ax.semilogy(
-                angles, np.maximum(p4_floor, tiny), color="grey", linewidth=1, label="interpolation floor"
-            )
-            ax.semilogy(
-                angles,
-                np.maximum(kappa * p4_floor, tiny),
-                color="grey",
-                linestyle=":",
-                linewidth=1,
-                label=f"{kappa:g}x floor (pass limit)",
-            )
-            for q in (90, 180, 270):
-                ax.axvline(q, color="#999", linewidth=0.6)
-            ax.set_xticks(range(0, 361, 45))
-            ax.set_xlabel("rotation angle (degrees)")
-            ax.set_ylabel("relative RMS change of the output")
-            ax.set_ylim(bottom=1e-9)
-            ax.grid(True, alpha=0.3)
-            ax.legend(fontsize=7, loc="lower right")
-            fig.subplots_adjust(left=0.1, right=0.98, bottom=0.15, top=0.95)
-            claim.figures.append(
-                _plot(
-                    "error-vs-angle",
-                    "Error vs rotation angle on the same input: the p4 CNN is exact at quarter turns "
-                    "and approximate between them; the standard CNN errs at every angle",
-                    fig,
-                )
-            )
     return claim
 
 
 # --- claim 6: weight sharing -------------------------------------------------------------------
-def _conv_matrix(ctx: _Context, layer: nn.Module, size: int) -> np.ndarray:
+def _conv_matrix(ctx: Context, layer: nn.Module, size: int) -> np.ndarray:
     """The dense matrix of a 1→1-channel layer on size×size images, column j = layer(e_j)."""
     xp = ctx.xp
     eye = xp.reshape(xp.eye(size * size, dtype=xp.float32), (size * size, 1, size, size))
@@ -762,7 +508,7 @@ def _conv_matrix(ctx: _Context, layer: nn.Module, size: int) -> np.ndarray:
     return cols.T
 
 
-def claim_weight_sharing(ctx: _Context) -> Claim:
+def claim_weight_sharing(ctx: Context) -> Claim:
     claim = Claim(
         "weight-sharing",
         "Weight sharing: a CNN needs far fewer parameters than a dense network of the same sizes",
@@ -844,39 +590,7 @@ def claim_weight_sharing(ctx: _Context) -> Claim:
         )
     )
     claim.measures = {"networks": rows, "ratio": ratio, "conv_matrix_distinct_values": distinct}
-    if ctx.figures:  # matplotlib is there (it is needed for the HTML page only)
-        with _style():
-            fig = _figure(9.0, 3.2)
-            ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.4, 1]})
-            names = ["CNN", "dense"]
-            values = [rows["cnn"]["parameter_bytes"], rows["dense"]["parameter_bytes"]]
-            train = [rows["cnn"]["training_bytes"], rows["dense"]["training_bytes"]]
-            ypos = np.arange(2)
-            ax1.barh(ypos - 0.2, values, height=0.4, label="parameters (float32)", color="#1f77b4")
-            ax1.barh(ypos + 0.2, train, height=0.4, label="training with Adam (x4)", color="#ff7f0e")
-            ax1.axvline(activations, color="grey", linestyle="--", linewidth=1, label="activations, batch 64")
-            ax1.set_xscale("log")
-            ax1.set_xlim(1e3, 1e10)
-            ax1.set_yticks(
-                ypos, [f"{n}\n{rows[k]['parameters']:,} params" for n, k in zip(names, ("cnn", "dense"))]
-            )
-            ax1.invert_yaxis()
-            ax1.set_xlabel("bytes")
-            ax1.legend(fontsize=7, loc="upper right")
-            zoom = 3 * 28
-            ax2.imshow(m[:zoom, :zoom], cmap="coolwarm", vmin=-np.abs(w).max(), vmax=np.abs(w).max())
-            ax2.set_title(f"the conv layer as a dense matrix (first {zoom} rows/cols)", fontsize=8)
-            ax2.set_xticks([])
-            ax2.set_yticks([])
-            fig.subplots_adjust(left=0.16, right=0.98, bottom=0.17, wspace=0.15)
-            claim.figures.append(
-                _plot(
-                    "weight-sharing",
-                    "Memory of the CNN and the dense network on 28x28 images, and the conv layer "
-                    "written as a dense matrix: one 3x3 filter repeated along its diagonals",
-                    fig,
-                )
-            )
+    claim.plot_data = {"conv_matrix": m, "filter": w}
     return claim
 
 
@@ -886,155 +600,3 @@ def _bytes(n: float) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1000
     return f"{n:.1f} GB"
-
-
-# --- running and writing ------------------------------------------------------------------------
-#: The claims in the order they run: id -> (builder, progress units: its checks + 1).
-CLAIMS: dict[str, tuple[Callable[[_Context, list[Claim]], Claim], int]] = {
-    "conv-circular": (lambda ctx, done: claim_circular(ctx), 2),
-    "conv-zero-padding": (lambda ctx, done: claim_zero_padding(ctx), 3),
-    "pooling-stride": (lambda ctx, done: claim_pooling(ctx), 5),
-    "cnn-rotations-scalings": (lambda ctx, done: claim_standard_rotations(ctx), 4),
-    "p4-cnn": (
-        lambda ctx, done: claim_p4(ctx, next((c for c in done if c.id == "cnn-rotations-scalings"), None)),
-        3,
-    ),
-    "weight-sharing": (lambda ctx, done: claim_weight_sharing(ctx), 3),
-}
-
-
-def report_paths(report: str | Path | None) -> tuple[Path, Path]:
-    """(HTML, JSON) paths for ``--report``: a .html or .json path (the other beside it) or a
-    folder (``demo.html`` and ``demo.json`` in it); None means :data:`DEFAULT_REPORT`."""
-    path = Path(report) if report is not None else DEFAULT_REPORT
-    suffix = path.suffix.lower()
-    if suffix == ".html":
-        return path, path.with_suffix(".json")
-    if suffix == ".json":
-        return path.with_suffix(".html"), path
-    if suffix:
-        raise ValueError(f"--report takes a .html or .json path or a folder, got {str(path)!r}")
-    return path / "demo.html", path / "demo.json"
-
-
-def run_demo(
-    *,
-    mode: str = "default",
-    seed: int = 0,
-    backend: str | Backend | None = None,
-    report: str | Path | None = None,
-    write: bool = True,
-    out: IO[str] | None = None,
-    progress: bool | None = None,
-    command: str = "equicheck demo",
-    only: Sequence[str] | None = None,
-) -> DemoRun:
-    """Check every claim (or those whose ids are in ``only``, see :data:`CLAIMS`), print a
-    line per claim to ``out`` and write the report (HTML and JSON) unless ``write`` is False.
-    Raises BackendUnavailableError for an unusable backend and ValueError for a bad mode,
-    claim id or report path, before any work."""
-    if mode not in BUDGETS:
-        raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(BUDGETS)}")
-    unknown = sorted(set(only or ()) - set(CLAIMS))
-    if unknown:
-        raise ValueError(f"unknown claim {', '.join(unknown)}; the claims are: {', '.join(CLAIMS)}")
-    chosen = [cid for cid in CLAIMS if only is None or cid in only]
-    out = out if out is not None else sys.stdout
-    html_path, json_path = report_paths(report)
-    be = get_backend(backend)
-    budget = BUDGETS[mode]
-    start = time.perf_counter()
-    replay_dir = html_path.parent / "counterexamples" if write else None
-    claims: list[Claim] = []
-    print(
-        f"equicheck demo ({budget.name}, seed {seed}, backend {be.name} on {be.device}): "
-        "checking what people say about CNNs",
-        file=out,
-        flush=True,
-    )
-    steps = sum(CLAIMS[cid][1] for cid in chosen) + (2 if write else 0)
-    with Progress(steps, "demo", enabled=progress) as bar:
-        ctx = _Context(budget, seed, be, bar, replay_dir)
-        for cid in chosen:
-            t0 = time.perf_counter()
-            claim = CLAIMS[cid][0](ctx, claims)
-            claim.elapsed = time.perf_counter() - t0
-            claims.append(claim)
-            bar.advance()  # the measurement step of the claim (or a spare one)
-            bar.close()
-            _print_claim(claim, out)
-        run = DemoRun(claims, budget, seed, be.name, be.device, time.perf_counter() - start)
-        if write:
-            bar.set_note("writing the report")
-            _write(run, html_path, json_path, bar, command)
-    run.elapsed = time.perf_counter() - start
-    held = sum(c.holds for c in claims)
-    print(
-        f"{len(claims)} claim{'s' if len(claims) != 1 else ''}: {held} hold{'s' if held == 1 else ''}, "
-        f"{len(claims) - held} do{'es' if len(claims) - held == 1 else ''} not hold "
-        f"({len(run.results)} checks, {run.elapsed:.1f}s)",
-        file=out,
-    )
-    if run.html is not None:
-        print(f"report: {run.html} (open it in a browser)", file=out)
-    for path in run.written:
-        if path != run.html:
-            print(f"data:   {path}", file=out)
-    if run.note:
-        print(run.note, file=out)
-    out.flush()
-    return run
-
-
-def _print_claim(claim: Claim, out: IO[str]) -> None:
-    mark = "HOLDS        " if claim.holds else "DOES NOT HOLD"
-    print(f"{mark} {claim.title} ({claim.elapsed:.1f}s)", file=out)
-    for c in claim.checks:
-        r = c.result
-        print(
-            f"    {c.label}: {c.describe()}; max error {r.max_error:.3g} (tolerance {r.tolerance:.3g})",
-            file=out,
-        )
-        if not c.as_claimed and r.counterexample is not None:
-            ce = r.counterexample
-            print(f"      counterexample: {ce.element} on {ce.input}", file=out)
-    for text, ok in claim.conditions:
-        print(f"    {'ok ' if ok else 'NOT'} {text}", file=out)
-    for text in claim.findings:
-        print(f"    - {text}", file=out)
-    out.flush()
-
-
-def _write(run: DemoRun, html_path: Path, json_path: Path, bar: Progress, command: str) -> None:
-    """The JSON report (every check, with its claim) and the HTML page (claims first)."""
-    from .report import Report, ReportError, capture, write_reports
-
-    for claim in run.claims:
-        info = {k: v for k, v in claim.to_dict().items() if k not in ("measures", "findings")}
-        for i, c in enumerate(claim.checks):
-            c.result.extra["claim"] = dict(info, expect=c.expect, label=c.label)
-            if i == 0:
-                c.result.extra["claim"]["findings"] = list(claim.findings)
-                c.result.extra["claim"]["measures"] = claim.measures
-    env = capture(
-        command=command,
-        demo={"mode": run.budget.name, "seed": run.seed, "claims": len(run.claims)},
-        backend={"name": run.backend, "device": run.device},
-    )
-    report = Report.of(run.results, env, title="equicheck demo: what CNNs are equivariant to")
-    run.written.extend(write_reports(report, [json_path]))
-    bar.advance()
-    try:
-        from .report.html import require
-
-        require()
-    except ReportError as exc:
-        run.note = f"no HTML report: {exc}"
-        return
-    from .demo_page import render_page
-    from .report.atomic import atomic_write_text
-
-    atomic_write_text(html_path, render_page(run, report, command))
-    run.html = html_path
-    run.written.insert(0, html_path)
-    bar.advance()
