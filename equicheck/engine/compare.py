@@ -33,13 +33,18 @@ def stacked_errors(xp: Any, a: Any, b: Any, mask: Any, samples: int, floor: floa
     Differences are taken in the outputs' own floating dtype (exact for values this close,
     and cheap); the per-sample maxima are combined in float64.
     """
-    if not xp.isdtype(a.dtype, "real floating") or a.dtype != b.dtype:
-        a, b = xp.astype(a, xp.float64), xp.astype(b, xp.float64)
     n = a.shape[0]
     if a.size == 0:
         zeros = xp.zeros((n, samples), dtype=xp.float64)
         return zeros, xp.ones((n, samples), dtype=xp.bool)
-    diff = a - b
+    if xp.isdtype(a.dtype, "complex floating") or xp.isdtype(b.dtype, "complex floating"):
+        # complex outputs: moduli of the difference and of each side
+        a, b = xp.astype(a, xp.complex128), xp.astype(b, xp.complex128)
+        diff, a, b = xp.abs(a - b), xp.abs(a), xp.abs(b)
+    else:
+        if not xp.isdtype(a.dtype, "real floating") or a.dtype != b.dtype:
+            a, b = xp.astype(a, xp.float64), xp.astype(b, xp.float64)
+        diff = a - b
     if mask is not None:
         zero = xp.zeros((), dtype=diff.dtype)
         diff, a, b = xp.where(mask, diff, zero), xp.where(mask, a, zero), xp.where(mask, b, zero)
@@ -54,8 +59,7 @@ def stacked_errors(xp: Any, a: Any, b: Any, mask: Any, samples: int, floor: floa
     finite = xp.logical_and(xp.isfinite(max_diff), xp.isfinite(scale))
     max_diff = xp.astype(max_diff, xp.float64)
     denom = xp.maximum(xp.astype(scale, xp.float64), xp.asarray(floor, dtype=xp.float64))
-    safe = xp.where(denom > 0, denom, xp.ones_like(denom))
-    err = xp.where(max_diff == 0, xp.zeros_like(max_diff), max_diff / safe)
+    err = max_diff / xp.where(denom > 0, denom, xp.ones_like(denom))  # denom 0: max_diff is 0 too
     return xp.where(finite, err, xp.zeros_like(err)), finite
 
 
@@ -92,6 +96,8 @@ def to_host(v: Any) -> np.ndarray:
 
 def _sums(xp: Any, d: Any, mask: Any, per_sample: bool) -> tuple[np.ndarray, np.ndarray]:
     """(sum of d² over the mask, entries counted) per sample, on the host."""
+    if xp.isdtype(d.dtype, "complex floating"):
+        d = xp.abs(d)
     d = xp.astype(d, xp.float64) if d.dtype != xp.float64 else d
     sq = d * d
     m = xp.ones(d.shape, dtype=xp.bool) if mask is None else xp.broadcast_to(mask, d.shape)
@@ -99,7 +105,7 @@ def _sums(xp: Any, d: Any, mask: Any, per_sample: bool) -> tuple[np.ndarray, np.
     count = xp.astype(m, xp.float64)
     if per_sample and d.ndim:
         axes = tuple(range(1, d.ndim))
-        s, c = (xp.sum(sq, axis=axes), xp.sum(count, axis=axes)) if axes else (sq, count)
+        s, c = xp.sum(sq, axis=axes), xp.sum(count, axis=axes)
     else:
         s, c = xp.reshape(xp.sum(sq), (1,)), xp.reshape(xp.sum(count), (1,))
     return np.asarray(to_host(s), dtype=np.float64), np.asarray(to_host(c), dtype=np.float64)
@@ -115,7 +121,7 @@ def relative_rms(xp: Any, a: Any, b: Any, mask: Any = None, per_sample: bool = F
     """``rms(a - b) / max(rms(a), rms(b))`` over ``mask`` (0 where both are 0), per sample."""
     num = rms(xp, xp.astype(a, xp.float64) - xp.astype(b, xp.float64), mask, per_sample)
     den = np.maximum(rms(xp, a, mask, per_sample), rms(xp, b, mask, per_sample))
-    return np.where(num == 0, 0.0, num / np.where(den > 0, den, 1.0))
+    return num / np.where(den > 0, den, 1.0)  # den 0: num is 0 too
 
 
 def input_rms(xp: Any, case: dict[Any, Any]) -> float:

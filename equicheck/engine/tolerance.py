@@ -60,15 +60,14 @@ DEFAULT_TOLERANCES: dict[str, Tolerance] = {
 _ORDER = ["bfloat16", "float16", "tf32", "float32", "complex64", "float64", "complex128"]
 
 
+#: C-style names some libraries print for their dtypes.
+_ALIASES = {"float": "float64", "double": "float64", "half": "float16"}
+
+
 def dtype_name(dtype: Any) -> str:
     """A dtype's short name (``'float32'``) whatever library it comes from."""
-    name = str(getattr(dtype, "name", dtype))
-    name = name.replace("torch.", "").replace("jnp.", "")
-    if name in ("float", "double") or name.startswith("int") or name.startswith("uint"):
-        return "float64" if name in ("double", "float") else name
-    if name == "half":
-        return "float16"
-    return name
+    name = str(getattr(dtype, "name", dtype)).replace("torch.", "").replace("jnp.", "")
+    return _ALIASES.get(name, name)
 
 
 def default_tolerance(*dtypes: Any, tf32: bool = False) -> tuple[str, Tolerance]:

@@ -231,7 +231,7 @@ def decide(
     group: str,
 ) -> Decision:
     """The verdict of a whole check from what the search saw (module docstring)."""
-    tol = resolve_tolerance(rtol, atol, *(sorted(seen.dtypes) or ["float64"]))
+    tol = resolve_tolerance(rtol, atol, *sorted(seen.dtypes))  # float64 where none was seen
     if seen.worst_dtype is not None:
         tol = resolve_tolerance(rtol, atol, seen.worst_dtype)
     limit = seen.worst_limit if (rtol is None and seen.worst_limit is not None) else tol.rtol
@@ -272,9 +272,7 @@ def decide(
         extra=extra,
     )
     if floors is not None and floors.pairs:
-        _decide_interpolated(
-            decision, floors, floor_kind, rtol if rtol is not None else tol.rtol, function, group
-        )
+        _decide_interpolated(decision, floors, floor_kind, tol.rtol, function, group)
     return decision
 
 
