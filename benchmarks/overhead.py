@@ -90,39 +90,48 @@ def run_check(n: int) -> tuple[float, equicheck.CheckResult]:
     return time.perf_counter() - start, result
 
 
-#: Where time outside f goes, by the engine functions whose cumulative time is counted.
-PARTS = {
-    "draws": ("make_array", "draw"),
-    "transforms": ("apply",),
-    "comparison": ("_errors", "_verify_same"),
-}
-
-
 def breakdown(n: int) -> dict[str, float]:
-    """Shares of the time outside f, from a cProfile run of the same check."""
+    """Shares of the time outside f, from a cProfile run of the same check: the draws (the
+    example strategy, arrays included), the engine's work per example split into transforms,
+    the batch (stacking x with its transforms, the input-unchanged guard), the comparison and
+    the rest of its bookkeeping, and Hypothesis's own engine (what is left)."""
     profile = cProfile.Profile()
     profile.enable()
-    _, result = run_check(n)
+    run_check(n)
     profile.disable()
     stats = pstats.Stats(profile).stats  # (file, line, name) -> (cc, nc, tt, ct, callers)
-    total = sum(tt for (_, _, _), (_, _, tt, _, _) in stats.items())
+    total = sum(tt for (_, _, tt, _, _) in stats.values())
 
-    def cumulative(where: str, names: tuple[str, ...]) -> float:
+    def cumulative(where: str, *names: str) -> float:
+        # functions may recurse or call each other: count only the outermost calls
         return sum(
             ct
             for (file, _, name), (_, _, _, ct, callers) in stats.items()
-            if name in names and where in file and not any(where in c[0] and c[2] in names for c in callers)
+            if where in file
+            and name in names
+            and not any(where in caller[0] and caller[2] in names for caller in callers)
         )
 
-    in_f = cumulative("overhead.py", ("cnn",))
-    outside = total - in_f
-    out = {
-        "draws": cumulative("equicheck/strategies", ("make_array",)),
-        "transforms": cumulative("equicheck/actions", ("apply",)),
-        "comparison": cumulative("equicheck/engine/evaluate", ("_errors", "_verify_same")),
+    in_f = cumulative("overhead.py", "cnn")
+    evaluate = cumulative("engine/evaluate.py", "evaluate") - in_f
+    parts = {
+        "draws": cumulative("engine/search.py", "example"),
+        "transforms": cumulative("actions/field.py", "apply"),
+        "batch": cumulative("engine/evaluate.py", "_stack", "_check_unchanged", "_split"),
+        "comparison": cumulative("engine/evaluate.py", "_errors", "_comparisons", "_verify_same"),
     }
-    out["Hypothesis and bookkeeping"] = outside - sum(out.values())
-    return {k: v / outside for k, v in out.items()} | {"profiled examples": result.examples}
+    # the transforms of f(x) run inside _comparisons: count them once, under transforms
+    parts["comparison"] -= sum(
+        caller_stats[3]
+        for (file, _, name), (_, _, _, _, callers) in stats.items()
+        if "actions/field.py" in file and name == "apply"
+        for caller, caller_stats in callers.items()
+        if "engine/evaluate.py" in caller[0] and caller[2] == "_comparisons"
+    )
+    parts["engine bookkeeping"] = evaluate - parts["transforms"] - parts["batch"] - parts["comparison"]
+    parts["Hypothesis engine"] = total - in_f - evaluate - parts["draws"]
+    outside = total - in_f
+    return {k: v / outside for k, v in parts.items()}
 
 
 def main() -> None:
@@ -157,9 +166,9 @@ def main() -> None:
     print(f"{'bare @given test (same draws)':34} {1000 * bare:10.2f}")
     print(f"outside f / bare test (target <= 2): {outside / bare:.2f}")
     print(f"outside f / in f:                    {outside / in_f:.2f}")
-    print("time outside f, by part (cProfile run):")
+    print("time outside f, by part (shares from a cProfile run, in ms of the timed run):")
     for part, share in breakdown(n).items():
-        print(f"  {part:32} {share:.0%}" if isinstance(share, float) else f"  {part:32} {share}")
+        print(f"  {part:32} {share:4.0%}  {1000 * outside * share:6.2f}")
 
 
 if __name__ == "__main__":
