@@ -36,6 +36,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "gpu: needs a usable CUDA GPU with CuPy; skipped with the reason otherwise"
     )
+    config.addinivalue_line(
+        "markers",
+        "slow: builds environments or downloads packages (minutes); CI runs them, -m 'not slow' skips them",
+    )
     config.pluginmanager.register(_SkipWithoutGpu(), "equicheck-gpu-skip")
 
 

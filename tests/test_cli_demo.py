@@ -126,7 +126,8 @@ def test_every_reference_network_builds_and_replays_by_name():
 
 
 def test_without_matplotlib_the_demo_checks_everything_and_writes_json(tmp_path: Path):
-    """HTML needs jinja2 and matplotlib (the report extra); the claims and JSON do not."""
+    """HTML needs jinja2 and matplotlib (dependencies a broken environment may lack); the claims
+    and JSON do not."""
     code = (
         "import sys; sys.modules['matplotlib'] = None; sys.modules['jinja2'] = None\n"
         "from equicheck.cli import main\n"

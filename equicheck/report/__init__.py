@@ -4,7 +4,7 @@ and Markdown (summaries for pull requests and CI logs).
 Everything starts from a :class:`Report` (results plus the environments they ran in).
 :func:`write_reports` writes one to any of ``.json``, ``.html`` and ``.md`` paths, chosen by
 suffix; :func:`read_reports` reads and merges JSON reports. The format is documented in
-docs/reports.md. HTML needs ``jinja2`` and ``matplotlib`` (``equicheck[report]``); JSON and
+docs/reports.md. HTML needs ``jinja2`` and ``matplotlib`` (dependencies of equicheck); JSON and
 Markdown need nothing beyond NumPy.
 """
 

@@ -6,7 +6,7 @@ environments. Rendered by Jinja2 with autoescaping, plots by :mod:`.figures` emb
 ``data:`` SVG images: the file needs no network and no script, and a function name, test
 id or message holding markup is shown as text, never run. Written atomically.
 
-Needs ``jinja2`` and ``matplotlib`` (``pip install 'equicheck[report]'``).
+Needs ``jinja2`` and ``matplotlib``, which a plain ``pip install equicheck`` brings.
 """
 
 from __future__ import annotations
@@ -36,7 +36,10 @@ def require() -> None:
         except ImportError:
             missing.append(name)
     if missing:
-        raise ReportError(f"HTML reports need {' and '.join(missing)}: pip install 'equicheck[report]'")
+        raise ReportError(
+            f"HTML reports need {' and '.join(missing)}, which equicheck depends on but this "
+            f"environment lacks: pip install {' '.join(missing)} (or reinstall equicheck)"
+        )
 
 
 def plot_uri(svg: bytes) -> str:
