@@ -32,6 +32,7 @@ from .tolerance import Tolerance, default_tolerance
 
 __all__ = [
     "DECIDED_SHARE",
+    "ERROR_KINDS",
     "KAPPA",
     "LOW_PRECISION",
     "RESOLUTION",
@@ -58,6 +59,8 @@ ROUNDING_CAP = 10.0
 KAPPA = 3.0
 #: A pair decides when KAPPA·floor is at most this (relative RMS): violations of this size show.
 RESOLUTION = 0.5
+#: Failures that say nothing about equivariance (f raised, f did not answer in time): verdict 'error'.
+ERROR_KINDS = frozenset({"exception", "timeout"})
 #: A passing check needs at least this share of decided pairs (and 3), else it is inconclusive.
 #: (A share, not a majority: the search deliberately hunts inputs with extreme errors.)
 DECIDED_SHARE = 0.1
@@ -252,7 +255,7 @@ def decide(
         )
     verdict = "passed"
     if failure_kind is not None:
-        verdict = "error" if failure_kind == "exception" else "failed"
+        verdict = "error" if failure_kind in ERROR_KINDS else "failed"
     max_error = seen.max_error
     if failure_kind == "mismatch" and max_error <= limit and failure_error is not None:
         max_error = failure_error
