@@ -16,10 +16,13 @@ from typing import Any
 
 from .errors import (  # noqa: F401 - re-exported: the root's eager names
     BackendUnavailableError,
+    DtypeError,
     EquicheckError,
     EquivarianceError,
     FunctionError,
+    KeywordError,
     OptionError,
+    ReplayError,
     ShapeError,
     SpecError,
 )
@@ -56,10 +59,13 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 __all__ = sorted(
     [
         "BackendUnavailableError",
+        "DtypeError",
         "EquicheckError",
         "EquivarianceError",
         "FunctionError",
+        "KeywordError",
         "OptionError",
+        "ReplayError",
         "ShapeError",
         "SpecError",
         "__version__",

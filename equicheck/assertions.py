@@ -7,12 +7,14 @@ here: the group element, the counterexample's input, and the one-line replay.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
 from .engine import check_equivariance
 from .errors import EquivarianceError, FunctionError
 from .groups import Group
+from .options import reject_unknown_keywords
 from .result import CheckResult
 
 __all__ = ["assert_equivariant", "assert_invariant", "format_failure"]
@@ -72,10 +74,17 @@ def _raise_if_failed(result: CheckResult) -> CheckResult:
     return result
 
 
+def _known_keywords(kwargs: dict[str, Any], where: str) -> None:
+    """:class:`~equicheck.errors.KeywordError` for a keyword ``check_equivariance`` does not take."""
+    known = [p for p in inspect.signature(check_equivariance).parameters if p not in ("f", "group")]
+    reject_unknown_keywords(kwargs, known, where=where)
+
+
 def assert_equivariant(f: Callable[..., Any], group: Group | str, **kwargs: Any) -> CheckResult:
     """Check ``f`` like :func:`check_equivariance` (same keywords) and raise
     :class:`EquivarianceError` on a violation (:class:`FunctionError` if f raised)."""
     __tracebackhide__ = True
+    _known_keywords(kwargs, "assert_equivariant")
     return _raise_if_failed(check_equivariance(f, group, **kwargs))
 
 
@@ -83,6 +92,7 @@ def assert_invariant(f: Callable[..., Any], group: Group | str, **kwargs: Any) -
     """``f(ρ_in(g)·x) == f(x)``: :func:`assert_equivariant` with a trivial output action
     (for every output of f, unless ``out_action`` is given)."""
     __tracebackhide__ = True
+    _known_keywords(kwargs, "assert_invariant")
     if "out_action" not in kwargs:
         kwargs["invariant"] = True
     return _raise_if_failed(check_equivariance(f, group, **kwargs))

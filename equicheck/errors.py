@@ -4,10 +4,13 @@ from __future__ import annotations
 
 __all__ = [
     "BackendUnavailableError",
+    "DtypeError",
     "EquicheckError",
     "EquivarianceError",
     "FunctionError",
+    "KeywordError",
     "OptionError",
+    "ReplayError",
     "ShapeError",
     "SpecError",
 ]
@@ -27,6 +30,19 @@ class SpecError(EquicheckError, ValueError):
 
 class OptionError(EquicheckError, ValueError):
     """An option's value (command line, ini file or keyword) is not one the option allows."""
+
+
+class KeywordError(EquicheckError, TypeError):
+    """A keyword the function does not take (``max_example=``); the message names the closest one."""
+
+
+class DtypeError(EquicheckError, TypeError):
+    """An input is not a numeric array (strings, Python objects): equicheck compares numbers."""
+
+
+class ReplayError(EquicheckError):
+    """A counterexample file cannot be replayed: missing, empty, truncated, not an equicheck
+    ``.npz``, or its metadata is unreadable; the message names the file and what is wrong."""
 
 
 class BackendUnavailableError(EquicheckError):

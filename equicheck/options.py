@@ -17,23 +17,31 @@ callers (``equicheck --help``, pytest's option parsing) can use it.
 from __future__ import annotations
 
 import argparse
+import difflib
+import functools
+import inspect
 import math
 import operator
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, TypeVar
 
-from .errors import OptionError
+from .errors import KeywordError, OptionError
 
 __all__ = [
     "DTYPES",
     "argparse_type",
     "backend_name",
+    "checked_keywords",
     "dtypes",
+    "max_bytes",
     "non_negative_int",
     "positive_int",
+    "reject_unknown_keywords",
     "seed",
     "shape",
+    "size_range",
+    "timeout",
     "tolerance",
     "whole_number",
 ]
@@ -120,6 +128,32 @@ def tolerance(value: Any, *, name: str = "the tolerance") -> float:
     return abs(number)
 
 
+def timeout(value: Any, *, name: str = "the timeout") -> float | None:
+    """A time limit in seconds: a finite number > 0, as a float, or None (also the text
+    ``none``, ``off`` or an empty string) for no limit."""
+    allowed = "a number of seconds > 0 such as 10, or none for no limit"
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "off")):
+        return None
+    if isinstance(value, bool):
+        raise _unreadable(name, value, allowed)
+    try:
+        number = float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        raise _unreadable(name, value, allowed) from None
+    if not math.isfinite(number):
+        raise _not_allowed(name, "finite", number, allowed)
+    if number <= 0:
+        raise _not_allowed(name, "> 0", number, allowed)
+    return number
+
+
+def max_bytes(value: Any, *, name: str = "max_bytes") -> int | None:
+    """A memory budget in bytes: a whole number >= 1, or None for the default."""
+    if value is None:
+        return None
+    return _integer(value, 1, name, "a whole number of bytes >= 1, or None for the default")
+
+
 # --- dtypes, shapes, backends --------------------------------------------------------------------
 def _dtype_name(item: Any) -> str | None:
     """The name of one dtype given as text, or as a NumPy dtype or type where NumPy is loaded."""
@@ -196,6 +230,32 @@ def shape(value: Any, *, name: str = "input shape") -> tuple[int | None, ...]:
     return tuple(sizes)
 
 
+def size_range(value: Any, *, name: str = "sizes") -> tuple[int, int]:
+    """The smallest and largest grid size to draw: two whole numbers >= 1, low <= high, as
+    a pair (``(4, 24)``) or text (``"4,24"``)."""
+    allowed = "two whole numbers low, high with 1 <= low <= high, e.g. (4, 24)"
+    if isinstance(value, str):
+        parts: list[Any] = [p.strip() for p in value.strip().strip("()[]").split(",")]
+    elif isinstance(value, Sequence):
+        parts = list(value)
+    else:
+        raise _unreadable(name, value, allowed)
+    if len(parts) != 2:
+        raise _unreadable(name, value, allowed)
+    sizes = []
+    for part in parts:
+        try:
+            sizes.append(_integer(part, 1, name, allowed))
+        except OptionError:
+            raise OptionError(
+                f"{name} = {value!r}: {part!r} is not a whole number >= 1; expected {allowed}"
+            ) from None
+    low, high = sizes
+    if low > high:
+        raise _not_allowed(name, "low <= high", f"low {low} > high {high}", allowed)
+    return low, high
+
+
 def backend_name(value: Any, *, known: Sequence[str] | None = None, name: str = "backend") -> str:
     """A backend's name (``"numpy"``, ``"cupy"``), one of ``known`` when that is given.
 
@@ -207,6 +267,50 @@ def backend_name(value: Any, *, known: Sequence[str] | None = None, name: str = 
     if known is not None and text not in known:
         raise OptionError(f"unknown {name} {text!r}; known backends: {', '.join(known)}")
     return text
+
+
+# --- keywords ------------------------------------------------------------------------------------
+def reject_unknown_keywords(given: Collection[str], known: Collection[str], *, where: str) -> None:
+    """Raise :class:`~equicheck.errors.KeywordError` for a keyword of ``given`` not in ``known``,
+    suggesting the closest known name (``max_example`` -> ``did you mean 'max_examples'?``)."""
+    unknown = [k for k in given if k not in known]
+    if not unknown:
+        return
+    parts = []
+    for word in unknown:
+        close = difflib.get_close_matches(word, list(known), n=1)
+        parts.append(f"{word!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    plural = "s" if len(unknown) > 1 else ""
+    raise KeywordError(
+        f"{where}() got unexpected keyword argument{plural} {', '.join(parts)}; "
+        f"its keywords are {', '.join(sorted(known))}"
+    )
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def checked_keywords(func: _F) -> _F:
+    """Decorate ``func`` so that an unknown keyword raises :class:`~equicheck.errors.KeywordError`
+    with the closest known name, before ``func`` runs. ``inspect.signature`` still shows
+    ``func``'s own signature (``functools.wraps``)."""
+    parameters = inspect.signature(func).parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return func
+    known = frozenset(
+        p.name
+        for p in parameters
+        if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    )
+    where = func.__name__
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not known.issuperset(kwargs):
+            reject_unknown_keywords(kwargs, known, where=where)
+        return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 # --- for argparse --------------------------------------------------------------------------------

@@ -4,8 +4,10 @@ Registered through the ``pytest11`` entry point as ``equicheck`` (disable it wit
 ``-p no:equicheck``). Every check made while a test runs is recorded, whether made through
 the ``equicheck`` fixture or by calling :func:`equicheck.check_equivariance` /
 :func:`equicheck.assert_equivariant` directly, and travels on the test's report (so it
-reaches the xdist controller exactly once); only the controller writes report files.
-docs/plugin.md documents every option, ini key and marker keyword.
+reaches the xdist controller exactly once); only the controller writes report files, all
+formats or none. A run that did not complete (Ctrl-C, ``-x``, a crashed worker) writes
+partial reports beside the requested paths (``r.partial.json``) and leaves the previous
+complete ones alone. docs/plugin.md documents every option, ini key and marker keyword.
 
 Precedence, first that sets a value wins: a keyword passed to the fixture's call, the
 closest ``@pytest.mark.equicheck`` keyword, the command line, the ini file, then (for the
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .errors import OptionError
-from .options import argparse_type, backend_name, dtypes, positive_int, seed
+from .options import argparse_type, backend_name, dtypes, positive_int, seed, timeout
 
 if TYPE_CHECKING:  # imported on use: pytest must start fast where equicheck is only installed
     from .result import CheckResult
@@ -74,6 +76,7 @@ _SETTINGS: dict[str, tuple[Callable[..., Any], str]] = {
     "equicheck_dtype": (dtypes, "dtypes"),
     "equicheck_examples": (positive_int, "the number of examples"),
     "equicheck_seed": (seed, "the seed"),
+    "equicheck_timeout": (timeout, "the timeout"),
     "equicheck_report": (_report_path, "the report path"),
 }
 
@@ -110,6 +113,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="seed of every check (default: --hypothesis-seed, else Hypothesis chooses); ini: equicheck_seed",
     )
     group.addoption(
+        "--equicheck-timeout",
+        type=_type("equicheck_timeout"),
+        metavar="SECONDS",
+        help="longest call of f a check waits for (verdict error, kind timeout); ini: equicheck_timeout",
+    )
+    group.addoption(
         "--equicheck-report",
         type=_type("equicheck_report"),
         action="append",
@@ -121,6 +130,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("equicheck_dtype", "default of --equicheck-dtype", default=None)
     parser.addini("equicheck_examples", "default of --equicheck-examples", default=None)
     parser.addini("equicheck_seed", "default of --equicheck-seed", default=None)
+    parser.addini("equicheck_timeout", "default of --equicheck-timeout", default=None)
     parser.addini(
         "equicheck_report",
         "report paths written when --equicheck-report is not given (relative to the ini file)",
@@ -141,6 +151,7 @@ class Options:
     #: where the seed came from: "--equicheck-seed", "equicheck_seed", "--hypothesis-seed"
     seed_source: str | None = None
     reports: tuple[Path, ...] = ()
+    timeout: float | None = None
 
     def check_keywords(self) -> dict[str, Any]:
         """The keywords these settings give a check (before the test's own)."""
@@ -153,6 +164,8 @@ class Options:
             out["max_examples"] = self.examples
         if self.seed is not None:
             out["seed"] = self.seed
+        if self.timeout is not None:
+            out["timeout"] = self.timeout
         return out
 
 
@@ -179,6 +192,7 @@ def _options(config: pytest.Config) -> Options:
     backend, _ = pick("equicheck_backend")
     drawn_dtypes, _ = pick("equicheck_dtype")
     examples, _ = pick("equicheck_examples")
+    call_timeout, _ = pick("equicheck_timeout")
     check_seed, source = pick("equicheck_seed")
     if check_seed is None:
         hypothesis_seed = config.getoption("hypothesis_seed", None)
@@ -208,7 +222,7 @@ def _options(config: pytest.Config) -> Options:
             get_backend(backend)
         except BackendUnavailableError as exc:
             raise pytest.UsageError(f"--equicheck-backend {backend}: {exc}") from None
-    return Options(backend, drawn_dtypes, examples, check_seed, source, reports)
+    return Options(backend, drawn_dtypes, examples, check_seed, source, reports, call_timeout)
 
 
 # --- the run: recording checks, reports, the terminal section ------------------------------------
@@ -231,6 +245,14 @@ class _Run:
         self.sent = 0
         self.sent_by_workers: int | None = None
         self.received = 0
+        #: node ids of the tests that ran to the end (their teardown was reported)
+        self.ran: set[str] = set()
+        #: whether collection finished (else the number of tests collected is unknown)
+        self.collection_done = False
+        #: why the run stopped early (the exception pytest_keyboard_interrupt saw)
+        self.stopped: str | None = None
+        #: "partial: 58 of 120 tests ran (...)" when the run did not complete, else ""
+        self.partial = ""
 
     def record(self, result: CheckResult) -> None:
         """Listener of equicheck.check: keep results made while a test runs."""
@@ -241,9 +263,46 @@ class _Run:
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, Any, None]:
         self.current, self.pending = item, []
         try:
-            yield
+            outcome = yield
+            if outcome.excinfo is not None and self.pending and not self.is_worker:
+                # interrupted inside the test (Ctrl-C): no report carries the checks it
+                # finished, so keep them here (an xdist worker cannot send them any more)
+                self.keep(self.packed(item, self.pending))
         finally:
             self.current, self.pending = None, []
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self) -> None:
+        self.collection_done = True  # session.testscollected is then the number of tests
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        """Ctrl-C, pytest.exit(), collection errors, xdist's stop: note why the run stopped."""
+        message = " ".join(str(excinfo.value).split())
+        if excinfo.typename == "Interrupted" and message:  # pytest's and xdist's say why
+            self.stopped = message
+        else:
+            self.stopped = f"{excinfo.typename}: {message}" if message else excinfo.typename
+
+    def packed(self, item: pytest.Item, results: list[CheckResult]) -> list[dict[str, Any]]:
+        """``results`` of ``item`` as plain dicts (arrays as base64 ``.npy``) for transport."""
+        if _is_hypothesis_test(item):
+            results = _combined(results)
+        from .report import arrays
+
+        packed = []
+        for result in results:  # the test keeps its result objects as they are
+            data = result.to_dict()
+            data["test_id"] = item.nodeid
+            packed.append(arrays.pack(data, keep_arrays=self.keep_arrays))
+        return packed
+
+    def keep(self, packed: list[dict[str, Any]]) -> None:
+        """Add checks (as :meth:`packed` made them) to the run's results (controller)."""
+        from .report import arrays
+        from .result import CheckResult
+
+        for data in packed:
+            self.results.append(CheckResult.from_dict(arrays.unpack(dict(data))))
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         if item.get_closest_marker(MARKER) is not None:
@@ -256,15 +315,7 @@ class _Run:
             return
         report: pytest.TestReport = outcome.get_result()
         results, self.pending = self.pending, []
-        if _is_hypothesis_test(item):
-            results = _combined(results)
-        from .report import arrays
-
-        packed = []
-        for result in results:  # the test keeps its result objects as they are
-            data = result.to_dict()
-            data["test_id"] = item.nodeid
-            packed.append(arrays.pack(data, keep_arrays=self.keep_arrays))
+        packed = self.packed(item, results)
         setattr(report, REPORT_ATTR, packed)
         self.sent += len(packed)
         if self.html_extras:
@@ -272,14 +323,14 @@ class _Run:
             report.extras = old + _html_extras(results)  # type: ignore[attr-defined]
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        packed = getattr(report, REPORT_ATTR, None)
-        if not packed or self.is_worker:
+        if self.is_worker:
             return
-        from .report import arrays
-        from .result import CheckResult
-
-        for data in packed:
-            self.results.append(CheckResult.from_dict(arrays.unpack(dict(data))))
+        if report.when == "teardown":
+            self.ran.add(report.nodeid)
+        packed = getattr(report, REPORT_ATTR, None)
+        if not packed:
+            return
+        self.keep(packed)
         if getattr(report, "node", None) is not None:  # set by xdist on the controller
             self.received += len(packed)
 
@@ -289,23 +340,62 @@ class _Run:
         if sent is not None:
             self.sent_by_workers = (self.sent_by_workers or 0) + int(sent)
 
-    def pytest_sessionfinish(self) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self.is_worker:
             self.config.workeroutput[WORKER_COUNT] = self.sent  # type: ignore[attr-defined]
-        elif self.options.reports:
-            self.write_reports()
+            return
+        status = self.status(session, exitstatus)
+        if self.options.reports:
+            try:
+                self.write_reports(status)
+            except KeyboardInterrupt:  # Ctrl-C while the files were rendered or written
+                self.problems.append("interrupted while writing the reports: no report file was replaced")
+                session.exitstatus = pytest.ExitCode.INTERRUPTED
 
-    def write_reports(self) -> None:
-        """Write every requested report file (controller only)."""
-        from .report import Report, ReportError, capture, write_reports
+    def status(self, session: pytest.Session, exitstatus: int) -> dict[str, Any]:
+        """Whether the run completed, as the report's ``complete``, ``tests_run``,
+        ``tests_collected`` and ``stopped`` (controller).
+
+        Complete means: collection finished, every collected test ran to the end, pytest was
+        not interrupted and no xdist worker lost checks. A run stopped by ``-x``/``--maxfail``
+        before its last test is partial too: its checks are real, but the tests after the
+        failure did not run, so it does not stand for the whole suite (docs/plugin.md).
+        """
+        collected = session.testscollected if self.collection_done else None
+        lost = self.sent_by_workers is not None and self.sent_by_workers != self.received
+        interrupted = exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
+        complete = collected is not None and len(self.ran) >= collected and not interrupted and not lost
+        stopped = None
+        if not complete:
+            reasons = [self.stopped, session.shouldfail, session.shouldstop]
+            stopped = next((str(r) for r in reasons if isinstance(r, str) and r), None)
+            if stopped is None and lost:
+                stopped = "checks lost: an xdist worker crashed?"
+            elif stopped is None and interrupted:
+                stopped = "interrupted" if exitstatus == pytest.ExitCode.INTERRUPTED else "internal error"
+        status = {
+            "complete": complete,
+            "tests_run": len(self.ran),
+            "tests_collected": collected,
+            "stopped": stopped,
+        }
+        from .report import Report
+
+        self.partial = Report(**status).partial_note()
+        return status
+
+    def write_reports(self, status: dict[str, Any]) -> None:
+        """Write every requested report file (controller only): a complete run's to the
+        requested paths, a partial run's beside them (``r.partial.json``), all or none."""
+        from .report import Report, ReportError, capture, write_run_reports
 
         environment = capture(
             pytest_args=list(self.config.invocation_params.args),
             equicheck_options={k: str(v) for k, v in self.options.check_keywords().items()},
         )
-        report = Report.of(self.results, environment, title="equicheck report")
+        report = Report.of(self.results, environment, title="equicheck report", **status)
         try:
-            self.written = write_reports(report, self.options.reports)
+            self.written = write_run_reports(report, self.options.reports)
         except (OSError, ReportError) as exc:
             self.problems.append(f"could not write the report: {exc}")
 
@@ -319,7 +409,15 @@ class _Run:
         bad = sum(1 for r in results if r.verdict in ("failed", "error"))
         title = f"equicheck: {len(results)} check{'s' if len(results) != 1 else ''}"
         title += f", {bad} failed" if bad else ""
-        terminalreporter.write_sep("=", title, red=bool(bad), green=not bad, bold=True)
+        title += f" ({self.partial})" if self.partial else ""
+        terminalreporter.write_sep(
+            "=",
+            title,
+            red=bool(bad),
+            yellow=bool(self.partial and not bad),
+            green=not (bad or self.partial),
+            bold=True,
+        )
         if results:
             lines = format_table(results)
             terminalreporter.write_line(lines[0], bold=True)
@@ -330,8 +428,15 @@ class _Run:
                 f"xdist workers sent {self.sent_by_workers} checks but {self.received} arrived "
                 "(a worker crashed?); the report is incomplete"
             )
+        kind = "partial report" if self.partial else "report"
         for path in self.written:
-            terminalreporter.write_line(f"equicheck report written: {path}")
+            terminalreporter.write_line(f"equicheck {kind} written: {path}")
+        if self.partial and self.written:
+            terminalreporter.write_line(
+                "equicheck: the run did not complete; its reports went to <name>.partial.<suffix> "
+                "and the complete reports of an earlier run were left as they were",
+                yellow=True,
+            )
         for problem in self.problems:
             terminalreporter.write_line(f"equicheck: {problem}", red=True)
 
@@ -344,6 +449,9 @@ class _XdistHooks:
 
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         self.run.count_worker(node)
+
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self.run.collection_done = True  # xdist sets session.testscollected = len(ids)
 
 
 RUN = pytest.StashKey[_Run]()

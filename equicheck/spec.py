@@ -82,12 +82,19 @@ def parse_spec(text: str | Spec) -> Spec:
         raise SpecError(f"a group or action name must be a string, got {type(text).__name__}")
     try:
         node = ast.parse(text.strip(), mode="eval").body
+        out = _node_to_value(node, text)
     except SyntaxError as exc:
-        raise SpecError(f"cannot parse name {text!r}: {exc.msg}") from None
-    out = _node_to_value(node, text)
+        raise SpecError(f"cannot parse name {_shown(text)}: {exc.msg}") from None
+    except (RecursionError, MemoryError):
+        raise SpecError(f"name {_shown(text)} is nested too deeply to read") from None
     if not isinstance(out, Spec):
         raise SpecError(f"{text!r} is not a name such as 'p4m' or 'translation(step=2)'")
     return out
+
+
+def _shown(text: str, limit: int = 200) -> str:
+    """``text`` as a message shows it: its repr, cut to ``limit`` characters."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"... ({len(text)} characters)"
 
 
 def _node_to_value(node: ast.AST, text: str) -> Any:
@@ -112,6 +119,8 @@ def _node_to_value(node: ast.AST, text: str) -> Any:
         for kw in node.keywords:
             if kw.arg is None:
                 raise SpecError(f"'**' is not allowed in name {text!r}")
+            if kw.arg in params:
+                raise SpecError(f"{kw.arg!r} is given twice in name {text!r}; give each parameter once")
             params[kw.arg] = _node_to_value(kw.value, text)
         return Spec(node.func.id, args, params)
     raise SpecError(f"unsupported expression {ast.unparse(node)!r} in name {text!r}")

@@ -156,3 +156,27 @@ def test_bad_element_reprs():
         G.element_from_repr("rotate90(k=1)")
     with pytest.raises(equicheck.SpecError, match="integer"):
         G.element_from_repr("shift(dy=0.5)")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "translation",
+        "translation(step=2)",
+        "translation(cyclic=False, max_shift=3)",
+        "p4(step=2, max_shift=2)",
+        "p4m(cyclic=False, step=3)",
+        "translation(max_shift=1)",
+    ],
+)
+def test_order_counts_what_elements_lists(name):
+    group = G.from_name(name)
+    for n in range(1, 25):
+        grid = (n, n)
+        try:
+            group.check_grid(grid)
+        except equicheck.ShapeError:
+            continue
+        assert group.order(grid) == len(group.elements(grid)), (name, n)
+    big = 6 * 10**5  # counted at once, never listed
+    assert 0 < group.order((big, big)) < float("inf")

@@ -18,6 +18,7 @@ import pytest
 
 # In-process pytester runs drop the modules they imported afterwards, and NumPy cannot be
 # imported twice in one process: import here what the runs use, so that it stays loaded.
+import equicheck.engine  # noqa: F401 - the plugin's configure imports it (scipy.fft, numpy.fft)
 import equicheck.pytest_plugin  # noqa: F401
 import equicheck.report.arrays  # noqa: F401
 import equicheck.report.merge  # noqa: F401
@@ -169,6 +170,8 @@ def test_given_test_with_the_fixture_under_a_profile(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, profile: str
 ):
     """CI=true makes Hypothesis load its `ci` profile at import: a fresh process is needed."""
+    # the subprocess imports this checkout's equicheck, not whichever one is installed
+    monkeypatch.setenv("PYTHONPATH", str(Path(equicheck.pytest_plugin.__file__).parents[1]))
     if profile == "ci":
         monkeypatch.setenv("CI", "true")
     else:
@@ -338,3 +341,44 @@ def test_roll(equicheck):
     page = (pytester.path / "page.html").read_text()
     assert page.count("data:image/svg+xml;base64,") >= 3  # elements, error map, counterexample
     assert "FAILED test_roll.test_roll.&lt;locals&gt;.&lt;lambda&gt; under c4" in page or "FAILED" in page
+
+
+TIMEOUT_SUITE = """
+import threading
+
+import numpy as np
+
+NEVER = threading.Event()
+
+
+def hangs(x):
+    NEVER.wait()
+    return x
+
+
+def test_a_hanging_function_ends_in_an_error(equicheck):
+    result = equicheck.check(hangs, "c4", max_examples=2, replay_dir=None)
+    assert (result.verdict, result.failure_kind) == ("error", "timeout"), result.message
+
+
+def test_a_fast_function_passes(equicheck):
+    assert equicheck.check(np.abs, "c4", max_examples=2, replay_dir=None).passed
+"""
+
+
+@pytest.mark.parametrize("how", ["option", "ini"])
+def test_the_timeout_option_reaches_the_checks(pytester: pytest.Pytester, hypothesis_state: None, how: str):
+    pytester.makepyfile(test_timeout=TIMEOUT_SUITE)
+    if how == "ini":
+        pytester.makeini("[pytest]\nequicheck_timeout = 0.5\n")
+        result = pytester.runpytest(*PLUGIN, *QUIET)
+    else:
+        result = pytester.runpytest(*PLUGIN, "--equicheck-timeout", "0.5", *QUIET)
+    result.assert_outcomes(passed=2)
+
+
+def test_a_bad_timeout_option_is_a_usage_error(pytester: pytest.Pytester):
+    pytester.makepyfile(test_timeout=TIMEOUT_SUITE)
+    result = pytester.runpytest(*PLUGIN, "--equicheck-timeout", "-1", *QUIET)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*timeout*"])

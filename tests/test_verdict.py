@@ -506,3 +506,26 @@ def test_complex_outputs_are_compared_by_modulus():
     mixed, _ = stacked_errors(np, np.array([[1.0, 2.0]]), np.array([[1 + 0.5j, 2.0]]), None, 1, floor=0.0)
     assert mixed[0, 0] == pytest.approx(0.25)
     assert rms(np, np.array([3 + 4j]), None, False)[0] == pytest.approx(5.0)
+
+
+def test_the_documented_thresholds():
+    """Module-level constants are out of mutmut's reach: their documented values are pinned
+    here (docs/tolerances.md, docs/continuous.md), their effects in tests/test_thresholds.py."""
+    from equicheck.engine import evaluate, floor, plan
+
+    assert (V.KAPPA, V.RESOLUTION, V.DECIDED_SHARE) == (3.0, 0.5, 0.1)
+    assert (V.ROUNDING_SAFETY, V.ROUNDING_CAP) == (1.5, 10.0)
+    assert V.LOW_PRECISION == {"float32", "float16", "bfloat16", "complex64", "tf32"}
+    assert V.ERROR_KINDS == {"exception", "timeout"}
+    assert (floor.ABS_FLOOR, floor.CURVE_POINTS) == (1e-4, 24)
+    assert (evaluate.TARGET_FROM, plan.EXHAUSTIVE_LIMIT) == (0.01, 64)
+    table = {k: (t.rtol, t.atol) for k, t in DEFAULT_TOLERANCES.items()}
+    assert table == {
+        "float64": (1e-9, 1e-12),
+        "float32": (5e-5, 5e-6),
+        "float16": (1e-2, 1e-3),
+        "bfloat16": (5e-2, 1e-2),
+        "complex128": (1e-9, 1e-12),
+        "complex64": (5e-5, 5e-6),
+        "tf32": (5e-3, 5e-4),
+    }

@@ -16,6 +16,7 @@ from ..options import (
     positive_int,
     seed,
     shape,
+    timeout,
     tolerance,
 )
 from .base import Command, UsageError, command_line
@@ -94,6 +95,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="absolute tolerance (default: per dtype)",
     )
     parser.add_argument(
+        "--timeout",
+        type=argparse_type(timeout, name="the timeout"),
+        default=None,
+        metavar="SECONDS",
+        help="end the check with an error when one call of f takes longer (default: no limit)",
+    )
+    parser.add_argument(
         "--backend",
         type=argparse_type(backend_name),
         default=None,
@@ -162,6 +170,7 @@ def run(args: argparse.Namespace) -> int:
         "atol": args.atol,
         "max_examples": args.examples,
         "seed": args.seed,
+        "timeout": args.timeout,
         "backend": backend,
         "replay_dir": args.replay_dir or None,
         "name": name,
@@ -203,10 +212,8 @@ def run(args: argparse.Namespace) -> int:
 def _format_error(result: Any) -> str:
     """f raised: what it raised, on which transformed input (the message names the element),
     and how to get that input back. No tolerance header: nothing was compared."""
-    lines = [
-        f"ERROR {result.function} raised an exception while checked under {result.group}",
-        result.message,
-    ]
+    happened = "did not return in time" if result.failure_kind == "timeout" else "raised an exception"
+    lines = [f"ERROR {result.function} {happened} while checked under {result.group}", result.message]
     ce = result.counterexample
     if ce is not None:
         shapes = ", ".join(str(tuple(s)) for s in ce.input_shapes)

@@ -55,6 +55,10 @@ def run(args: argparse.Namespace) -> int:
         f"{counts['checks']} checks: {counts['passed']} passed, {counts['failed']} failed, "
         f"{counts['error']} errors, {counts['inconclusive']} inconclusive"
     )
+    if not report.complete:  # a partial input makes the merge partial
+        print(
+            f"{report.partial_note()}: the run did not complete; checks of tests that did not run are missing"
+        )
     return 1 if args.strict and not report.passed else 0
 
 

@@ -11,19 +11,24 @@ counterexample (:mod:`~equicheck.engine.counterexamples`) and tell the listeners
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 from hypothesis import settings as Settings
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
+from .. import groups as groups_mod
+from .. import options
 from ..backends import Backend
-from ..errors import EquicheckError
+from ..errors import EquicheckError, ReplayError, ShapeError, SpecError
 from ..groups import Element, Group
+from ..options import checked_keywords, reject_unknown_keywords, size_range
 from ..options import dtypes as dtype_names
 from ..result import CheckResult, Counterexample
 from . import floor, verdict
@@ -35,7 +40,10 @@ from .plan import (
     Case,
     Key,
     Plan,
+    checked_case,
+    checked_input_shape,
     default_shape,
+    fill_shape,
     grid_of,
     keys_from_action,
     make_plan,
@@ -60,6 +68,7 @@ def _is_single_shape(shape: Any) -> bool:
     )
 
 
+@checked_keywords
 def check_equivariance(
     f: Callable[..., Any],
     group: Group | str,
@@ -74,6 +83,7 @@ def check_equivariance(
     sizes: tuple[int, int] = (4, 24),
     batched: bool = False,
     margin: int = 0,
+    allow_non_finite: bool = False,
     elements: Sequence[Element | str] | None = None,
     rtol: float | None = None,
     atol: float | None = None,
@@ -85,6 +95,8 @@ def check_equivariance(
     elements_per_example: int = 4,
     replay_dir: str | os.PathLike[str] | None = ".equicheck/counterexamples",
     name: str | None = None,
+    timeout: float | None = None,
+    max_bytes: int | None = None,
 ) -> CheckResult:
     """Test ``f(ρ_in(g)·x) == ρ_out(g)·f(x)`` for elements ``g`` of ``group``.
 
@@ -94,6 +106,10 @@ def check_equivariance(
     """
     start = time.perf_counter()
     dtypes = dtype_names(dtypes)
+    sizes = size_range(sizes)
+    budget = checked_max_bytes(max_bytes)
+    if input_shape is not None:
+        input_shape = checked_input_shape(input_shape)
     strategy: st.SearchStrategy[Any] | None = None
     raw_cases: list[Any] | None = None
     if isinstance(inputs, st.SearchStrategy):
@@ -118,6 +134,7 @@ def check_equivariance(
         inputs=inputs,
         batched=batched,
         margin=margin,
+        allow_non_finite=allow_non_finite,
         elements=elements,
         rtol=rtol,
         atol=atol,
@@ -126,10 +143,17 @@ def check_equivariance(
         elements_per_example=elements_per_example,
         replay_dir=replay_dir,
         name=name,
+        timeout=timeout,
     )
     cases = None
     if raw_cases is not None:
-        cases = [{k: plan.backend.asarray(v) for k, v in to_case(c).items()} for c in raw_cases]
+        cases = [
+            checked_case(plan.backend, c, "inputs" if len(raw_cases) == 1 else f"inputs[{i}]")
+            for i, c in enumerate(raw_cases)
+        ]
+        _refuse_too_large(
+            plan, budget, _case_bytes(cases), _elements_per_example(plan, cases[0]), "check smaller inputs"
+        )
     evaluator = Evaluator(plan)
 
     if currently_in_test_context():
@@ -148,7 +172,7 @@ def check_equivariance(
         if strategy is not None:
             examples = strategy.flatmap(
                 lambda value: with_elements(
-                    plan, {k: plan.backend.asarray(v) for k, v in to_case(value).items()}
+                    plan, checked_case(plan.backend, value, "a value drawn from inputs")
                 )
             )
         elif cases is not None:
@@ -157,15 +181,94 @@ def check_equivariance(
                 lambda i: with_elements(plan, given[i], f"given input #{i}")
             )
         else:
-            examples = drawn_examples(
-                plan, _shapes(plan, keys, input_shape, batched), dtypes, families, sizes
-            )
+            shapes = _shapes(plan, keys, input_shape, batched)
+            _refuse_too_large(plan, budget, *_drawn_bytes(plan, shapes, dtypes, sizes))
+            examples = drawn_examples(plan, shapes, dtypes, families, sizes)
         exhaustive = is_exhaustive_default(plan)
         failure = run_hypothesis(evaluator, examples, settings_for(settings, max_examples), seed)
+    if evaluator.timed_out is not None:
+        # the call that timed out decides: later calls only said that f is not called again
+        failure = evaluator.timed_out
+        if failure.details.input is not None:
+            failure.message += f" (input: {failure.details.input})"
 
     result = _result(plan, evaluator, failure, exhaustive, seed, start)
     notify(result)
     return result
+
+
+#: The share of the machine's memory that one example may be estimated to need (``max_bytes``'s
+#: default); where the memory size cannot be read, :data:`FALLBACK_MAX_BYTES` is the limit.
+MAX_BYTES_SHARE = 0.5
+FALLBACK_MAX_BYTES = 8 * 2**30
+
+
+def default_max_bytes() -> int:
+    """``max_bytes``'s default: :data:`MAX_BYTES_SHARE` of the physical memory (8 GiB where
+    ``os.sysconf`` cannot tell it)."""
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return FALLBACK_MAX_BYTES
+    return int(total * MAX_BYTES_SHARE) if total > 0 else FALLBACK_MAX_BYTES
+
+
+def checked_max_bytes(value: Any) -> int:
+    """``max_bytes=`` checked (a whole number >= 1), or its default for None."""
+    given = options.max_bytes(value, name="max_bytes")
+    return given if given is not None else default_max_bytes()
+
+
+def _elements_per_example(plan: Plan, case: Case | None, grid: tuple[int, int] | None = None) -> int:
+    fixed = finite_elements(plan, grid_of(plan, case) if case is not None else grid)
+    return len(fixed) if fixed is not None else plan.elements_per_example
+
+
+def _case_bytes(cases: list[Case]) -> int:
+    """Bytes of the largest given case."""
+    return max(
+        sum(int(getattr(v, "nbytes", 8 * math.prod(v.shape))) for v in case.values()) for case in cases
+    )
+
+
+def _drawn_bytes(
+    plan: Plan, shapes: dict[Key, tuple[Any, ...]], dtypes: Sequence[str], sizes: tuple[int, int]
+) -> tuple[int, int]:
+    """Bytes of the largest case the search can draw (sizes drawn by strategies counted as 1)
+    and the elements checked on it."""
+    grid = (sizes[1], sizes[1])
+    itemsize = max(np.dtype(d).itemsize for d in dtypes)
+    total = 0
+    for k, shape in shapes.items():
+        action = plan.in_actions[k]
+        channels = action.fiber.prepare(plan.group).channels() if action.fiber is not None else None
+        concrete = tuple(1 if isinstance(n, st.SearchStrategy) else n for n in shape)
+        total += itemsize * math.prod(fill_shape(concrete, action, grid, channels))
+    return total, _elements_per_example(plan, None, grid)
+
+
+def _refuse_too_large(
+    plan: Plan, budget: int, case_bytes: int, elements: int, lower: str = "lower sizes= (or input_shape=)"
+) -> None:
+    """Refuse, before any work, a check whose example is estimated to need more than
+    ``budget`` bytes: the inputs and their transforms, f's outputs, and the moved outputs
+    (3 x the input's bytes x (1 + elements per example))."""
+    estimate = 3 * case_bytes * (1 + elements)
+    if estimate > budget:
+        raise ShapeError(
+            f"one example of this check is estimated to need {_size(estimate)} (3 x {_size(case_bytes)} "
+            f"of input x (1 + {elements} elements): inputs and transforms, f's outputs, moved "
+            f"outputs), more than max_bytes = {_size(budget)}; {lower}, check fewer elements per input "
+            "(elements=, elements_per_example=), or raise max_bytes= if the machine has the memory"
+        )
+
+
+def _size(n: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.3g} {unit}"
+        n /= 1024
+    return f"{n:.3g} PiB"
 
 
 def _shapes(
@@ -305,6 +408,7 @@ def _save(plan: Plan, case: Case, element: str | None, description: str | None, 
         "element": element,
         "batched": plan.batched,
         "margin": plan.margin,
+        "allow_non_finite": plan.allow_non_finite,
         "rtol": plan.rtol,
         "atol": plan.atol,
         "seed": seed,
@@ -319,9 +423,20 @@ def replay(path: str | os.PathLike[str], f: Callable[..., Any], **overrides: Any
     """Re-check ``f`` on a saved counterexample with the element that failed.
 
     Keywords override what was saved (e.g. ``in_action=`` for a user matrix action, or
-    ``elements=None`` to check every element again).
+    ``elements=None`` to check every element again). A file that cannot be replayed raises
+    :class:`~equicheck.errors.ReplayError` naming it and what is wrong, before f runs.
     """
+    known = [p for p in inspect.signature(check_equivariance).parameters if p not in ("f", "group")]
+    reject_unknown_keywords(overrides, known, where="replay")
     value, meta = load_counterexample(path)
+    try:
+        groups_mod.from_name(meta["group"])
+        if meta.get("element"):
+            groups_mod.element_from_repr(meta["element"])
+    except SpecError as exc:
+        raise ReplayError(
+            f"counterexample file {os.fspath(path)!r} names what cannot be read: {exc}"
+        ) from None
     kwargs = replay_kwargs(meta, value)
     kwargs.update(overrides)
     named = kwargs["in_action"]

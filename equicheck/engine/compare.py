@@ -33,6 +33,11 @@ def stacked_errors(xp: Any, a: Any, b: Any, mask: Any, samples: int, floor: floa
     Differences are taken in the outputs' own floating dtype (exact for values this close,
     and cheap); the per-sample maxima are combined in float64.
     """
+    with np.errstate(invalid="ignore", over="ignore"):  # NaN and inf are flagged, not warned about
+        return _stacked_errors(xp, a, b, mask, samples, floor)
+
+
+def _stacked_errors(xp: Any, a: Any, b: Any, mask: Any, samples: int, floor: float) -> tuple[Any, Any]:
     n = a.shape[0]
     if a.size == 0:
         zeros = xp.zeros((n, samples), dtype=xp.float64)
@@ -59,7 +64,9 @@ def stacked_errors(xp: Any, a: Any, b: Any, mask: Any, samples: int, floor: floa
     finite = xp.logical_and(xp.isfinite(max_diff), xp.isfinite(scale))
     max_diff = xp.astype(max_diff, xp.float64)
     denom = xp.maximum(xp.astype(scale, xp.float64), xp.asarray(floor, dtype=xp.float64))
-    err = max_diff / xp.where(denom > 0, denom, xp.ones_like(denom))  # denom 0: max_diff is 0 too
+    err = (
+        max_diff / xp.where(denom > 0, denom, xp.ones_like(denom)) + 0.0
+    )  # denom 0: max_diff is 0; + 0.0: no -0
     return xp.where(finite, err, xp.zeros_like(err)), finite
 
 

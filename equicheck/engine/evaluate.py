@@ -10,9 +10,11 @@ comes from :mod:`equicheck.engine.verdict`; the first violation raises :class:`F
 
 from __future__ import annotations
 
+import contextvars
 import math
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,6 +101,72 @@ class SearchState:
     worst_ref: tuple[Any, ...] | None = None
 
 
+def _shapes(case: Case) -> tuple[Any, ...]:
+    """The shape of every array of a case (cases batch together only when these agree)."""
+    return tuple((k, tuple(v.shape)) for k, v in case.items())
+
+
+def _has_non_finite(xp: Any, case: Case) -> bool:
+    """Whether any floating input of ``case`` holds NaN or inf."""
+    return any(
+        bool(xp.any(~xp.isfinite(v)))
+        for v in case.values()
+        if xp.isdtype(v.dtype, ("real floating", "complex floating"))
+    )
+
+
+#: What f must return, as the failures for other results say it.
+_RETURN_RULE = "f must return a numeric array (or a tuple or dict of arrays)"
+
+
+def _not_an_array(value: Any) -> str | None:
+    """What ``value`` is when it is plainly no array (None, text, an iterator), else None."""
+    if value is None:
+        return "None (does f lack a return statement?)"
+    if isinstance(value, (str, bytes)):
+        text = repr(value)
+        return f"a {type(value).__name__} ({text if len(text) <= 40 else text[:40] + '...'})"
+    if isinstance(value, Iterator):
+        return f"a {type(value).__name__}, an iterator (build the array, e.g. np.stack(list(...)))"
+    return None
+
+
+def _is_numeric(xp: Any, array: Any) -> bool:
+    """Whether ``array`` holds bools or numbers (not strings, dates or Python objects)."""
+    try:
+        return bool(xp.isdtype(array.dtype, ("bool", "numeric")))
+    except (TypeError, ValueError):
+        return False
+
+
+def _call_in_thread(
+    f: Callable[..., Any], args: list[Any], kwargs: dict[str, Any], timeout: float, backend: Any
+) -> tuple[bool, Any]:
+    """``(True, f(*args, **kwargs))`` when f returns within ``timeout`` seconds, else
+    ``(False, None)``. f runs in a daemon thread (in a copy of the caller's context variables,
+    so e.g. NumPy's errstate holds); a thread that does not finish is left running and its
+    result is discarded. What f raises is raised here."""
+    box: dict[str, Any] = {}
+    context = contextvars.copy_context()
+
+    def run() -> None:
+        try:
+            out = context.run(f, *args, **kwargs)
+            backend.synchronize()
+            box["out"] = out
+        except BaseException as exc:  # noqa: BLE001 - handed to the calling thread below
+            box["exc"] = exc
+
+    thread = threading.Thread(target=run, name="equicheck-f", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        return False, None
+    if "exc" in box:
+        raise box.pop("exc")
+    return True, box.pop("out")
+
+
 def _as_float64(xp: Any, case: Case) -> Case:
     return {
         k: xp.astype(v, xp.float64) if xp.isdtype(v.dtype, "real floating") else v for k, v in case.items()
@@ -114,6 +182,10 @@ class Evaluator:
         self.xp = plan.backend.xp
         self._prepared: dict[Any, Any] = {}
         self._rounding_cache: dict[str, Any] = {}
+        #: The timeout failure, once a call of f did not return within ``plan.timeout``.
+        self.timed_out: Failure | None = None
+        #: Whether the current example's inputs hold NaN or inf (then NaN outputs may agree).
+        self._inputs_non_finite = False
         #: Whether results steer Hypothesis (``target``); off when checking a user's given values.
         self.steer = True
         #: The interpolation floor (only for checks that can interpolate) and its tally.
@@ -127,43 +199,85 @@ class Evaluator:
 
     # --- calling f safely -------------------------------------------------------------------
     def call(self, case: Case, what: str, element: Element | None = None) -> dict[Key, Any]:
-        """f on ``case`` (which f may not keep), its outputs as backend arrays by key."""
+        """f on ``case`` (which f may not keep), its outputs as backend arrays by key.
+
+        With ``timeout`` set, f runs in a daemon thread and a call that does not return in
+        time raises a ``timeout`` failure; f is then not called again in this check (every
+        later call raises the same kind at once) and the thread still running f is abandoned."""
+        where = repr(element) if element is not None else None
+        if self.timed_out is None:
+            finished, out = self._call_f(case, what, where)
+            if finished:
+                return self._outputs(out)
+            inputs = ", ".join(f"{dtype_name(v.dtype)}{list(v.shape)}" for v in case.values())
+            failure = self.timed_out = Failure(
+                "timeout",
+                f"f did not return within timeout={self.plan.timeout:g} s on {what}"
+                + (f" (element {element!r})" if where is not None and where not in what else "")
+                + f", input {inputs}; the call was abandoned (it runs on in a daemon thread) and f "
+                "was not called again: make f faster, check smaller inputs (sizes=), or raise timeout=",
+                FailureDetails(where=what, element=where),
+            )
+        else:
+            failure = Failure(
+                "timeout",
+                f"f is not called again after it timed out ({self.timed_out.message})",
+                FailureDetails(where=what, element=where),
+            )
+        raise failure  # one raise for both, so Hypothesis sees one failure, not a flaky one
+
+    def _call_f(self, case: Case, what: str, element: str | None) -> tuple[bool, Any]:
+        """``(True, f(case))``, or ``(False, None)`` when f did not return within the timeout; an
+        exception of f becomes an ``exception`` failure."""
         args = [case[k] for k in sorted(k for k in case if isinstance(k, int))]
         kwargs = {k: v for k, v in case.items() if isinstance(k, str)}
+        timeout = self.plan.timeout
         start = time.perf_counter()
         try:
-            out = self.plan.f(*args, **kwargs)
+            if timeout is None:
+                return True, self.plan.f(*args, **kwargs)
+            return _call_in_thread(self.plan.f, args, kwargs, timeout, self.plan.backend)
         except Exception as exc:
             shapes = {k: tuple(getattr(v, "shape", ())) for k, v in case.items()}
             raise Failure(
                 "exception",
                 f"f raised {type(exc).__name__}: {exc} — on {what}, input shapes {shapes}",
-                FailureDetails(
-                    exception=repr(exc), where=what, element=repr(element) if element is not None else None
-                ),
+                FailureDetails(exception=repr(exc), where=what, element=element),
             ) from exc
         finally:
-            self.plan.backend.synchronize()
+            if timeout is None:
+                self.plan.backend.synchronize()
             self.state.time_in_f += time.perf_counter() - start
             self.state.evaluations += 1
-        return self._outputs(out)
 
     def _outputs(self, out: Any) -> dict[Key, Any]:
+        """f's result as backend arrays by key; a ``shape`` failure saying what f returned
+        when it is not a numeric array (or a tuple or dict of them)."""
         backend = self.plan.backend
+        single = not isinstance(out, (Mapping, tuple, list))
         if isinstance(out, Mapping):
             items = {str(k): v for k, v in out.items()}
         elif isinstance(out, (tuple, list)):
             items = dict(enumerate(out))
         else:
             items = {0: out}
+        if not items:
+            raise Failure("shape", f"f returned an empty {type(out).__name__}; {_RETURN_RULE}")
         converted: dict[Key, Any] = {}
         for k, v in items.items():
-            try:
-                converted[k] = backend.asarray(v)
-            except Exception as exc:  # noqa: BLE001 - any conversion failure means the same
-                raise Failure(
-                    "shape", f"output {k!r} of f is not an array ({type(v).__name__}): {exc}"
-                ) from None
+            returned = "f returned" if single else f"output {k!r} of f is"
+            problem = _not_an_array(v)
+            if problem is None:
+                try:
+                    converted[k] = backend.asarray(v)
+                except Exception as exc:  # noqa: BLE001 - any conversion failure means the same
+                    raise Failure(
+                        "shape", f"{returned} not an array ({type(v).__name__}): {exc}; {_RETURN_RULE}"
+                    ) from None
+                if not _is_numeric(self.xp, converted[k]):
+                    problem = f"an array of dtype {converted[k].dtype} (not numbers)"
+            if problem is not None:
+                raise Failure("shape", f"{returned} {problem}; {_RETURN_RULE}")
         return converted
 
     def copy(self, case: Case) -> Case:
@@ -239,6 +353,7 @@ class Evaluator:
         state.examples += 1
         in_actions = {k: self.prepare(plan.in_actions[k], tuple(v.shape)) for k, v in case.items()}
         scale = input_scale(self.xp, list(case.values()))
+        self._inputs_non_finite = _has_non_finite(self.xp, case)
         for v in case.values():
             state.seen.dtypes.add(dtype_name(v.dtype))
         transformed = [
@@ -299,15 +414,35 @@ class Evaluator:
         n = len(transformed)
         stacked: dict[Key, Any] = {}
         if plan.batched:
-            batch = self._stack([case] + transformed)
+            # elements that keep the input's shape go through f with x in one batch; elements
+            # that change it (upsampling) go in one further batch per shape
+            same = [i for i, t in enumerate(transformed) if _shapes(t) == _shapes(case)]
+            first = [case] + [transformed[i] for i in same]
+            batch = self._stack(first)
             everything = self.call(batch, "the batch of x and its transforms")
             self._check_unchanged(case, {k: v[: case[k].shape[0]] for k, v in batch.items()}, description)
-            parts = self._split(everything, n + 1)
-            fx, fgx = parts[0], parts[1:]
-            # f(g·x) for all elements, already contiguous: compared without another copy
-            stacked = {
-                k: xp.reshape(v[v.shape[0] // (n + 1) :], (n, *fx[k].shape)) for k, v in everything.items()
-            }
+            parts = self._split(everything, len(first))
+            fx = parts[0]
+            fgx: list[dict[Key, Any]] = [{} for _ in range(n)]
+            for j, i in enumerate(same):
+                fgx[i] = parts[j + 1]
+            if len(same) == n:  # f(g·x) for all elements, already contiguous: no copy to compare
+                stacked = {
+                    k: xp.reshape(v[v.shape[0] // (n + 1) :], (n, *fx[k].shape))
+                    for k, v in everything.items()
+                }
+            others: dict[Any, list[int]] = {}
+            for i in range(n):
+                if i not in same:
+                    others.setdefault(_shapes(transformed[i]), []).append(i)
+            for group in others.values():
+                out = self.call(
+                    self._stack([transformed[i] for i in group]),
+                    f"x transformed by {', '.join(repr(elements[i]) for i in group)}",
+                    elements[group[0]],
+                )
+                for j, part in zip(group, self._split(out, len(group))):
+                    fgx[j] = part
             if not state.checked_batch:
                 state.checked_batch = True
                 alone = self.call(self.copy(case), "x alone")
@@ -331,8 +466,9 @@ class Evaluator:
         if not state.checked_determinism:
             state.checked_determinism = True
             if plan.batched:
-                again = self.call(self._stack([case] + transformed), "the batch again")
-                again = self._split(again, n + 1)[0]
+                same = [t for t in transformed if _shapes(t) == _shapes(case)]
+                again = self.call(self._stack([case] + same), "the batch again")
+                again = self._split(again, len(same) + 1)[0]
             else:
                 again = self.call(self.copy(case), "x (second call)")
             self._verify_same(
@@ -446,39 +582,65 @@ class Evaluator:
         description: str,
         a_stacked: Any = None,
     ) -> list[float]:
-        """Per-element errors (largest over samples), all elements in a few array passes."""
+        """Per-element errors (largest over samples), all elements in a few array passes (one
+        pass per output shape where elements change it)."""
         xp = self.xp
-        a_all = a_stacked if a_stacked is not None else xp.stack(a_list)
-        mask = None
-        if any(m is not None for m in masks):
-            shape = tuple(a_list[0].shape)
-            mask = xp.stack(
-                [xp.broadcast_to(m, shape) if m is not None else xp.ones(shape, dtype=xp.bool) for m in masks]
-            )
-        err, finite = stacked_errors(xp, a_all, xp.stack(b_list), mask, self._samples(a_list[0]), floor)
-        err, ok = xp.max(err, axis=1), xp.all(finite, axis=1)
-        out = [float(v) for v in self.plan.backend.to_host(err)]
-        for i, fine in enumerate(self.plan.backend.to_host(ok)):
-            if not fine:
-                out[i] = self._non_finite_error(
-                    a_list[i], b_list[i], masks[i], floor, elements[i], key, description
+        groups: dict[tuple[int, ...], list[int]] = {}
+        for i, a in enumerate(a_list):
+            groups.setdefault(tuple(a.shape), []).append(i)
+        out = [0.0] * len(a_list)
+        for shape, idx in groups.items():
+            whole = len(idx) == len(a_list)
+            a_all = a_stacked if (whole and a_stacked is not None) else xp.stack([a_list[i] for i in idx])
+            mask = None
+            if any(masks[i] is not None for i in idx):
+                ones = xp.ones(shape, dtype=xp.bool)
+                mask = xp.stack([ones if masks[i] is None else xp.broadcast_to(masks[i], shape) for i in idx])
+            b_all = xp.stack([b_list[i] for i in idx])
+            err, finite = stacked_errors(xp, a_all, b_all, mask, self._samples(a_list[idx[0]]), floor)
+            err, ok = xp.max(err, axis=1), xp.all(finite, axis=1)
+            for i, e, fine in zip(idx, self.plan.backend.to_host(err), self.plan.backend.to_host(ok)):
+                out[i] = (
+                    float(e)
+                    if fine
+                    else self._non_finite_error(
+                        a_list[i], b_list[i], masks[i], floor, elements[i], key, description
+                    )
                 )
         return out
 
     def _non_finite_error(
         self, a: Any, b: Any, mask: Any, floor: float, g: Element, key: Key, description: str
     ) -> float:
-        """NaN/inf in an output: fail unless both sides have them in the same places."""
+        """NaN/inf among the compared entries of f(g·x) (``a``) or g·f(x) (``b``).
+
+        For finite inputs a NaN on either side fails; equal infinities at the same entries agree
+        (a correct f can overflow on the ``extreme`` family); an infinity against a number or
+        the opposite infinity fails. With ``allow_non_finite=True``, or where the inputs
+        themselves hold NaN or inf, NaN on both sides at the same entries agree as well.
+        Then the finite entries are compared as usual.
+        """
         xp = self.xp
+        if mask is not None:  # only the compared entries count
+            a = xp.where(mask, a, xp.zeros_like(a))
+            b = xp.where(mask, b, xp.zeros_like(b))
+        nan_a, nan_b = xp.isnan(a), xp.isnan(b)
+        if not (self.plan.allow_non_finite or self._inputs_non_finite):
+            side = "f(g·x)" if bool(xp.any(nan_a)) else "g·f(x)" if bool(xp.any(nan_b)) else None
+            if side is not None:
+                raise Failure(
+                    "non-finite",
+                    f"f returned NaN for a finite input ({side} for g = {g!r}, output {key!r}); "
+                    f"input {description}; pass allow_non_finite=True if NaN outputs are expected",
+                    FailureDetails(element=repr(g), input=description),
+                )
         fin_a, fin_b = xp.isfinite(a), xp.isfinite(b)
-        same_pattern = bool(xp.all(fin_a == fin_b)) and bool(
-            xp.all(xp.where(fin_a, True, (a == b) | ((a != a) & (b != b))))
-        )
-        if not same_pattern:
+        agree = xp.where(fin_a, True, (a == b) | (nan_a & nan_b))  # equal infinities, or NaN on both
+        if not (bool(xp.all(fin_a == fin_b)) and bool(xp.all(agree))):
             raise Failure(
                 "non-finite",
-                f"f returned NaN or inf in different places for x and {g!r}·x "
-                f"(output {key!r}); input {description}",
+                f"f returned NaN or inf in different places, or opposite infinities, for x and "
+                f"{g!r}·x (output {key!r}); input {description}",
                 FailureDetails(element=repr(g), input=description),
             )
         self.state.seen.non_finite += 1
@@ -508,7 +670,12 @@ class Evaluator:
             tol = verdict.resolve_tolerance(self.plan.rtol, self.plan.atol, v.dtype)
             fin = xp.logical_and(xp.isfinite(v), xp.isfinite(w))
             err = largest_error(
-                xp, xp.where(fin, v, 0 * v), xp.where(fin, w, 0 * w), None, self._samples(v), tol.floor(scale)
+                xp,
+                xp.where(fin, v, xp.zeros_like(v)),
+                xp.where(fin, w, xp.zeros_like(w)),
+                None,
+                self._samples(v),
+                tol.floor(scale),
             )
             if verdict.exceeds(err, tol.rtol):
                 raise Failure(

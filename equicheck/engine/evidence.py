@@ -50,7 +50,8 @@ def report_arrays(
     }
     spatial = out_action.spatial
     if spatial is not None and a.ndim >= 2:
-        diff = xp.abs(xp.astype(a, xp.float64) - xp.astype(b, xp.float64))
+        with np.errstate(invalid="ignore"):
+            diff = xp.abs(xp.astype(a, xp.float64) - xp.astype(b, xp.float64))
         if mask is not None:
             diff = xp.where(mask, diff, xp.zeros_like(diff))
         ax = spatial.grid_axes(a.ndim)
@@ -94,7 +95,8 @@ def mismatch_figures(
     """Figures of one failing comparison ``a = f(g·x)`` against ``b = g·f(x)``."""
     ha = backend.to_host(a).astype(np.float64)
     hb = backend.to_host(b).astype(np.float64)
-    diff = np.abs(ha - hb)
+    with np.errstate(invalid="ignore"):  # inf - inf: NaN, shown as such
+        diff = np.abs(ha - hb)
     valid = np.ones(diff.shape, bool) if mask is None else np.broadcast_to(backend.to_host(mask), diff.shape)
     diff = np.where(valid, diff, 0.0)
     if batched and diff.ndim:

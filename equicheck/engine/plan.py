@@ -7,6 +7,7 @@ per input, what the outputs' actions are, and every option the engine needs.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -15,9 +16,10 @@ from typing import Any
 
 from .. import actions as actions_mod
 from .. import groups as groups_mod
+from .. import options
 from ..actions import Action
 from ..backends import Backend, get_backend
-from ..errors import EquicheckError
+from ..errors import DtypeError, EquicheckError, ShapeError
 from ..groups import Element, Group
 
 __all__ = [
@@ -51,12 +53,15 @@ class Plan:
     invariant: bool
     batched: bool
     margin: int
+    allow_non_finite: bool
     rtol: float | None
     atol: float | None
     exhaustive_limit: int
     elements: list[Element] | None
     elements_per_example: int
     replay_dir: Path | None
+    #: Seconds one call of f may take (None: no limit); see :meth:`Evaluator.call`.
+    timeout: float | None = None
 
     @property
     def first_in_action(self) -> Action:
@@ -269,6 +274,7 @@ def make_plan(
     inputs: Any,
     batched: bool,
     margin: int,
+    allow_non_finite: bool,
     elements: Sequence[Element | str] | None,
     rtol: float | None,
     atol: float | None,
@@ -277,15 +283,16 @@ def make_plan(
     elements_per_example: int,
     replay_dir: str | os.PathLike[str] | None,
     name: str | None,
+    timeout: float | None = None,
 ) -> Plan:
     """Validate and normalise the check's arguments; raise before any work is done."""
     resolved_group = groups_mod.from_name(group)
     resolved_backend = get_backend(backend, *flatten_inputs(inputs))
     if isinstance(margin, bool) or not isinstance(margin, int) or margin < 0:
         raise EquicheckError(f"margin must be a non-negative integer, got {margin!r}")
-    for label, value in (("rtol", rtol), ("atol", atol)):
-        if value is not None and (not isinstance(value, (int, float)) or value < 0):
-            raise EquicheckError(f"{label} must be a non-negative number, got {value!r}")
+    # finite and non-negative: an infinite rtol would pass anything, a NaN would compare false
+    rtol = None if rtol is None else options.tolerance(rtol, name="rtol")
+    atol = None if atol is None else options.tolerance(atol, name="atol")
     elements_list = None
     if elements is not None:
         elements_list = [groups_mod.element_from_repr(e) if isinstance(e, str) else e for e in elements]
@@ -302,10 +309,67 @@ def make_plan(
         invariant=bool(invariant),
         batched=bool(batched),
         margin=margin,
+        allow_non_finite=bool(allow_non_finite),
         rtol=rtol,
         atol=atol,
         exhaustive_limit=exhaustive_limit,
         elements=elements_list,
         elements_per_example=elements_per_example,
         replay_dir=Path(replay_dir) if replay_dir is not None else None,
+        timeout=options.timeout(timeout, name="timeout"),
     )
+
+
+# --- what the user gave as inputs and shapes, checked before any work ---------------------------
+def checked_input_shape(value: Any) -> Any:
+    """``input_shape=`` checked: one shape (a tuple of sizes >= 1, None for drawn grid axes,
+    Hypothesis strategies for sizes drawn per example; also text such as ``"3,None,None"``), a
+    tuple of such shapes (several positional inputs) or a dict (keyword inputs). Raises
+    :class:`ShapeError` for a size 0 and :class:`OptionError` for what is no shape."""
+    if isinstance(value, Mapping):
+        return {str(k): _one_shape(v, f"input_shape[{str(k)!r}]") for k, v in value.items()}
+    if isinstance(value, (tuple, list)) and any(isinstance(v, (tuple, list, str, Mapping)) for v in value):
+        return tuple(_one_shape(v, f"input_shape[{i}]") for i, v in enumerate(value))
+    return _one_shape(value, "input_shape")
+
+
+def _one_shape(value: Any, label: str) -> tuple[Any, ...]:
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        return options.shape(value, name=label)
+    if any(isinstance(n, int) and not isinstance(n, bool) and n == 0 for n in value):
+        raise ShapeError(
+            f"{label} = {tuple(value)!r} has a size 0: an empty input has nothing to check; give "
+            "every axis a size >= 1 (None for a grid axis whose size the check draws)"
+        )
+    sizes = options.shape(tuple(None if _is_strategy(n) else n for n in value), name=label)
+    return tuple(n if _is_strategy(n) else size for n, size in zip(value, sizes))
+
+
+def checked_case(backend: Backend, value: Any, label: str) -> Case:
+    """One input case (array, tuple or dict) as backend arrays, each numeric and with at least
+    one entry: :class:`ShapeError` or :class:`DtypeError` (saying which input) otherwise."""
+    raw = to_case(value)
+    case: Case = {}
+    for k, v in raw.items():
+        kind = "argument" if isinstance(k, int) else "keyword"
+        where = label if list(raw) == [0] else f"{label}, {kind} {k!r}"
+        try:
+            array = backend.asarray(v)
+        except Exception as exc:  # noqa: BLE001 - ragged lists, foreign objects: all the same here
+            raise ShapeError(f"{where} cannot be made an array ({type(v).__name__}): {exc}") from None
+        try:
+            numeric = bool(backend.xp.isdtype(array.dtype, ("bool", "numeric")))
+        except (TypeError, ValueError):
+            numeric = False
+        if not numeric:
+            raise DtypeError(
+                f"{where} has dtype {array.dtype}; equicheck needs numeric arrays (bool, integer, "
+                "float or complex): convert it, e.g. np.asarray(x, dtype=np.float32)"
+            )
+        if math.prod(array.shape) == 0:
+            raise ShapeError(
+                f"{where} has shape {tuple(array.shape)}, which holds no entries: an empty input has "
+                "nothing to check; pass an array with at least one entry on every axis"
+            )
+        case[k] = array
+    return case

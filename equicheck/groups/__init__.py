@@ -32,6 +32,8 @@ from .grid import (
 )
 
 __all__ = [
+    "MAX_FACTORS",
+    "MAX_NESTING",
     "Element",
     "Grid",
     "GridElement",
@@ -56,6 +58,12 @@ __all__ = [
     "shift",
     "translation",
 ]
+
+#: The most factors :func:`element_from_repr` reads in one product (``a * b * ...``): reprs
+#: that equicheck writes have at most three; more is a crafted or corrupt name.
+MAX_FACTORS = 100_000
+#: The deepest nesting of brackets :func:`element_from_repr` reads (reprs have depth 1).
+MAX_NESTING = 50
 
 _GROUPS: dict[str, Callable[..., Group]] = {}
 _ELEMENTS: dict[str, Callable[..., Element]] = {}
@@ -106,21 +114,101 @@ def from_dict(data: dict[str, Any] | str) -> Group:
 
 
 def element_from_repr(text: str) -> Element:
-    """Read an element's repr back (``'shift(dy=1, dx=-2) * rot90(k=1)'``); runs no code."""
+    """Read an element's repr back (``'shift(dy=1, dx=-2) * rot90(k=1)'``); runs no code.
+
+    A product is split at its top-level ``*`` and composed left to right without recursion,
+    so a product of any length reads back (each factor is one short name)."""
+    if not isinstance(text, str):
+        raise SpecError(f"an element repr must be a string, got {type(text).__name__}")
+    if not text.strip():
+        raise SpecError(
+            "an element repr is empty; expected e.g. 'rot90(k=1)' or 'shift(dy=1, dx=0) * rot90(k=1)'"
+        )
+    depth = deepest = 0
+    for ch in text:  # quotes aside: an upper bound, checked once so each level scans the text once
+        depth += (ch in "([{") - (ch in ")]}")
+        deepest = max(deepest, depth)
+    if deepest > MAX_NESTING:
+        raise SpecError(
+            f"element {_shown(text)} nests brackets {deepest} deep; equicheck reads at most "
+            f"{MAX_NESTING} (groups.MAX_NESTING)"
+        )
+    return _product(text.strip(), text)
+
+
+def _shown(text: str, limit: int = 200) -> str:
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"... ({len(text)} characters)"
+
+
+def _factors(text: str, whole: str) -> list[str]:
+    """``text`` split at each ``*`` outside brackets and quotes."""
+    parts: list[str] = []
+    depth, quote, start = 0, "", 0
+    for i, ch in enumerate(text):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth < 0:
+                raise SpecError(f"cannot parse element {_shown(whole)}: unmatched {ch!r}")
+        elif ch == "*" and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return [p.strip() for p in parts]
+
+
+def _wrapped(text: str) -> bool:
+    """Whether ``text`` is one parenthesised expression: ``(...)`` with the first ``(``
+    closed by the last character."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    depth, quote = 0, ""
+    for i, ch in enumerate(text):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0:
+                return i == len(text) - 1
+    return False
+
+
+def _product(text: str, whole: str) -> Element:
+    """The product of the factors of ``text``, left to right (recursing only into parentheses)."""
+    factors = _factors(text, whole)
+    if len(factors) > MAX_FACTORS:
+        raise SpecError(
+            f"element {_shown(whole)} is a product of {len(factors)} factors; equicheck reads at most "
+            f"{MAX_FACTORS} (groups.MAX_FACTORS): write the element reduced, as repr() prints it"
+        )
+    result: Element | None = None
+    for factor in factors:
+        if not factor:
+            raise SpecError(f"cannot parse element {_shown(whole)}: an empty factor around '*'")
+        element = _product(factor[1:-1].strip(), whole) if _wrapped(factor) else _one(factor, whole)
+        result = element if result is None else result * element
+    assert result is not None
+    return result
+
+
+def _one(factor: str, whole: str) -> Element:
+    """One factor such as ``rot90(k=1)``."""
     try:
-        node = ast.parse(text.strip(), mode="eval").body
+        node = ast.parse(factor, mode="eval").body
     except SyntaxError as exc:
-        raise SpecError(f"cannot parse element {text!r}: {exc.msg}") from None
-
-    def walk(n: ast.AST) -> Element:
-        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult):
-            return walk(n.left) * walk(n.right)
-        if isinstance(n, ast.Call):
-            spec = parse_spec(ast.unparse(n))
-            return _call("element", _ELEMENTS, spec)
-        raise SpecError(f"unsupported expression {ast.unparse(n)!r} in element {text!r}")
-
-    return walk(node)
+        raise SpecError(f"cannot parse element {_shown(whole)}: {exc.msg}") from None
+    if not isinstance(node, ast.Call):
+        raise SpecError(f"unsupported expression {_shown(ast.unparse(node))} in element {_shown(whole)}")
+    return _call("element", _ELEMENTS, parse_spec(ast.unparse(node)))
 
 
 def element_from_dict(data: dict[str, Any] | str) -> Element:

@@ -259,6 +259,19 @@ class GridGroup(Group):
             reps = {v for v in range(-limit, limit + 1) if v % s == 0}
         return sorted(reps, key=lambda v: (abs(v), v < 0))
 
+    def _shift_count(self, n: int) -> int:
+        """``len(self._shift_range(n))``, counted without listing (grids may be huge)."""
+        s = self.step
+        limit = n // 2 if self.max_shift is None else min(self.max_shift, n // 2)
+        if not self.cyclic:
+            return 2 * (limit // s) + 1
+        if n <= 1:
+            return 1
+        if self.max_shift is None:
+            return len(range(0, n, s))
+        lo, hi = max(-limit, -(n // 2)), min(limit, n - 1 - n // 2)  # the centred residues kept
+        return hi // s + (-lo) // s + 1 if n % s == 0 else len(self._shift_range(n))
+
     def elements(self, grid: Grid | None = None) -> Sequence[GridElement] | None:
         if not self.translations:
             return self.point_elements
@@ -276,7 +289,7 @@ class GridGroup(Group):
         if grid is None:
             return math.inf
         self.check_grid(grid)
-        shifts = len(self._shift_range(grid[0])) * len(self._shift_range(grid[1]))
+        shifts = self._shift_count(grid[0]) * self._shift_count(grid[1])
         return shifts * len(self.point_elements)
 
     def strategy(self, grid: Grid | None = None) -> st.SearchStrategy[GridElement]:

@@ -3,7 +3,9 @@ and Markdown (summaries for pull requests and CI logs).
 
 Everything starts from a :class:`Report` (results plus the environments they ran in).
 :func:`write_reports` writes one to any of ``.json``, ``.html`` and ``.md`` paths, chosen by
-suffix; :func:`read_reports` reads and merges JSON reports. The format is documented in
+suffix, all or none; :func:`write_run_reports` does the same for a test run, sending a
+partial report (an interrupted run) to ``<name>.partial.<suffix>`` beside the requested
+paths; :func:`read_reports` reads and merges JSON reports. The format is documented in
 docs/reports.md. HTML needs ``jinja2`` and ``matplotlib`` (dependencies of equicheck); JSON and
 Markdown need nothing beyond NumPy.
 """
@@ -15,8 +17,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .atomic import Writer, atomic_write_all
 from .environment import capture
-from .jsonfile import read_json, sidecar_path, write_json
+from .jsonfile import json_files, read_json, sidecar_path, write_json
 from .markdown import render_markdown, write_markdown
 from .merge import combine, merge
 from .model import FORMAT, SCHEMA_VERSION, Report, ReportError, failures_first
@@ -34,15 +37,18 @@ __all__ = [
     "failures_first",
     "format_table",
     "merge",
+    "partial_path",
     "read_json",
     "read_reports",
     "render_html",
     "render_markdown",
+    "report_files",
     "sidecar_path",
     "write_html",
     "write_json",
     "write_markdown",
     "write_reports",
+    "write_run_reports",
 ]
 
 #: Report formats by file suffix.
@@ -78,26 +84,84 @@ def check_path(path: str | os.PathLike[str]) -> Path:
     return p
 
 
-def write_reports(
+def report_files(
     report: Report, paths: Iterable[str | os.PathLike[str]], *, markdown_limit: int | None = None
-) -> list[Path]:
-    """Write ``report`` to every path by its suffix; return the files written (with JSON
-    sidecars). A Markdown summary links to the HTML report written with it, if any."""
+) -> list[tuple[Path, Writer]]:
+    """Every file of ``report`` for ``paths`` (by suffix; JSON with its sidecar), rendered
+    from this one object but not yet written: (path, writer) pairs for
+    :func:`~equicheck.report.atomic.atomic_write_all`. A Markdown summary links to the HTML
+    report among ``paths``, if any."""
     targets = [check_path(p) for p in paths]
-    html = next((p for p in targets if p.suffix.lower() == ".html"), None)
-    written: list[Path] = []
+    html_target = next((p for p in targets if p.suffix.lower() == ".html"), None)
+    files: list[tuple[Path, Writer]] = []
     for target in targets:
         kind = target.suffix.lower()
         if kind == ".json":
-            written.extend(write_json(report, target))
-        elif kind == ".html":
-            written.append(write_html(report, target))
+            files.extend(json_files(report, target))
+            continue
+        if kind == ".html":
+            from . import html  # on use: it loads matplotlib
+
+            text = html.render_html(report)
         else:
-            link = os.path.relpath(html, target.parent) if html is not None else None
+            link = os.path.relpath(html_target, target.parent) if html_target is not None else None
             extra: dict[str, Any] = {"html_link": link}
             if markdown_limit is not None:
                 extra["limit"] = markdown_limit
-            written.append(write_markdown(report, target, **extra))
+            text = render_markdown(report, **extra)
+        data = text.encode("utf-8")
+        files.append((target, lambda handle, data=data: handle.write(data)))
+    return files
+
+
+def write_reports(
+    report: Report, paths: Iterable[str | os.PathLike[str]], *, markdown_limit: int | None = None
+) -> list[Path]:
+    """Write ``report`` to every path by its suffix, all or none; return the files written
+    (with JSON sidecars). Every format is rendered first and written to temporary files,
+    which replace the old files only when all of them succeeded: an error or a
+    KeyboardInterrupt on the way (while the HTML is drawn, say) leaves every old file as it
+    was. A Markdown summary links to the HTML report written with it, if any."""
+    files = report_files(report, paths, markdown_limit=markdown_limit)
+    written = atomic_write_all(files)
+    # a sidecar is renamed before its JSON (which never names a missing sidecar) but
+    # listed after it
+    json_first: list[Path] = []
+    for path in written:
+        if path.suffix.lower() == ".json" and json_first and json_first[-1] == sidecar_path(path):
+            json_first.insert(-1, path)
+        else:
+            json_first.append(path)
+    return json_first
+
+
+def partial_path(path: str | os.PathLike[str]) -> Path:
+    """Where the partial report for ``path`` goes: ``r.json`` -> ``r.partial.json`` (its
+    sidecar then ``r.partial.arrays.npz``), ``r.html`` -> ``r.partial.html``."""
+    p = Path(path)
+    return p.with_name(f"{p.stem}.partial{p.suffix}")
+
+
+def write_run_reports(
+    report: Report, paths: Iterable[str | os.PathLike[str]], *, markdown_limit: int | None = None
+) -> list[Path]:
+    """Write the report of a test run (what the pytest plugin does), all or none.
+
+    A complete report (``report.complete``) goes to ``paths``; then the stale partial files
+    of those paths (``partial_path(p)`` and its sidecar) are removed. A partial report goes
+    to ``partial_path(p)`` for each path instead, and the complete reports at ``paths`` (a
+    previous run's) are left untouched. Returns the files written.
+    """
+    targets = [check_path(p) for p in paths]
+    if not report.complete:
+        return write_reports(report, [partial_path(p) for p in targets], markdown_limit=markdown_limit)
+    written = write_reports(report, targets, markdown_limit=markdown_limit)
+    for target in targets:
+        stale = [partial_path(target)]
+        if target.suffix.lower() == ".json":
+            stale.append(sidecar_path(stale[0]))
+        for path in stale:
+            path.unlink(missing_ok=True)
     return written
 
 

@@ -15,11 +15,21 @@ import base64
 import io
 import os
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
-__all__ = ["has_arrays", "join", "pack", "plain", "read_sidecar", "split", "unpack", "write_sidecar"]
+__all__ = [
+    "has_arrays",
+    "join",
+    "pack",
+    "plain",
+    "read_sidecar",
+    "save_npz",
+    "split",
+    "unpack",
+    "write_sidecar",
+]
 
 #: (container key, field) pairs of a result dict that hold a {name: array} mapping.
 PLACES: tuple[tuple[str, str], ...] = (("counterexample", "arrays"), ("extra", "worst_arrays"))
@@ -139,11 +149,16 @@ def unpack(result: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def save_npz(handle: BinaryIO, arrays: Mapping[str, np.ndarray]) -> None:
+    """Write ``arrays`` as a compressed ``.npz`` to an open binary file (no pickles)."""
+    np.savez_compressed(handle, **dict(arrays))  # type: ignore[arg-type]
+
+
 def write_sidecar(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray]) -> None:
     """Write ``arrays`` to an ``.npz`` file atomically (compressed; no pickles)."""
     from .atomic import atomic_write
 
-    atomic_write(path, lambda handle: np.savez_compressed(handle, **dict(arrays)))  # type: ignore[arg-type]
+    atomic_write(path, lambda handle: save_npz(handle, arrays))
 
 
 def read_sidecar(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:

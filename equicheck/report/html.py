@@ -166,6 +166,7 @@ def context(report: Report, *, plots: bool = True, max_plotted: int = MAX_PLOTTE
         "created": report.created,
         "version": __version__,
         "counts": report.counts(),
+        "partial": report.partial_note(),
         "checks": checks,
         "environments": [_environment(env) for env in report.environments],
     }

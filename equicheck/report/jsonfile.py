@@ -3,8 +3,10 @@ back into :class:`~equicheck.CheckResult` objects.
 
 Arrays go to a sidecar ``<name>.arrays.npz`` beside the JSON (named by ``arrays_file``), so
 the JSON stays small and diffable. Numbers that JSON cannot hold (inf, NaN) are written as
-the strings ``"inf"``, ``"-inf"``, ``"nan"``. Both files are written atomically, the sidecar
-first, so a JSON file never names a sidecar that is not there yet.
+the strings ``"inf"``, ``"-inf"``, ``"nan"``. Both files are written together, all or none
+(:func:`~equicheck.report.atomic.atomic_write_all`), the sidecar renamed into place first, so
+a JSON file never names a sidecar that is not there yet. Schema version 2 added the fields of
+a partial run (``complete``, ``tests_run``, ``tests_collected``, ``stopped``).
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ from typing import Any
 
 from ..result import CheckResult
 from . import arrays as arrays_mod
-from .atomic import atomic_write_text
+from .atomic import Writer, atomic_write_all
 from .model import FORMAT, SCHEMA_VERSION, Report, ReportError
 
-__all__ = ["from_json_dict", "read_json", "sidecar_path", "to_json_dict", "write_json"]
+__all__ = ["from_json_dict", "json_files", "read_json", "sidecar_path", "to_json_dict", "write_json"]
 
 #: Float fields that may hold "inf"/"nan" strings: in a result, its errors and counterexample.
 _RESULT_FLOATS = ("max_error", "tolerance", "atol", "elapsed", "time_in_f")
@@ -76,6 +78,10 @@ def to_json_dict(report: Report, arrays_file: str | None = None) -> tuple[dict[s
         "version": SCHEMA_VERSION,
         "title": report.title,
         "created": report.created,
+        "complete": report.complete,
+        "tests_run": report.tests_run,
+        "tests_collected": report.tests_collected,
+        "stopped": report.stopped,
         "summary": report.counts(),
         "environments": _finite(report.environments),
         "arrays_file": arrays_file if arrays else None,
@@ -84,18 +90,45 @@ def to_json_dict(report: Report, arrays_file: str | None = None) -> tuple[dict[s
     return doc, arrays
 
 
-def write_json(report: Report, path: str | os.PathLike[str], *, arrays: bool = True) -> list[Path]:
-    """Write ``report`` to ``path`` (and its arrays to the sidecar); return the files written."""
+def json_files(
+    report: Report, path: str | os.PathLike[str], *, arrays: bool = True
+) -> list[tuple[Path, Writer]]:
+    """The files of the JSON report at ``path``, rendered but not written: (path, writer)
+    pairs for :func:`~equicheck.report.atomic.atomic_write_all`, the sidecar (if there are
+    arrays) first, so that a JSON file never names a sidecar that is not there yet."""
     target = Path(path)
     side = sidecar_path(target)
     doc, found = to_json_dict(report, side.name if arrays else None)
-    written = []
+    data = (json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+    files: list[tuple[Path, Writer]] = []
     if found:
-        arrays_mod.write_sidecar(side, found)
-        written.append(side)
-    text = json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
-    written.insert(0, atomic_write_text(target, text))
-    return written
+        files.append((side, lambda handle: arrays_mod.save_npz(handle, found)))
+    files.append((target, lambda handle: handle.write(data)))
+    return files
+
+
+def write_json(report: Report, path: str | os.PathLike[str], *, arrays: bool = True) -> list[Path]:
+    """Write ``report`` to ``path`` (and its arrays to the sidecar), both or neither; return
+    the files written (the JSON first)."""
+    written = atomic_write_all(json_files(report, path, arrays=arrays))
+    return written[-1:] + written[:-1]
+
+
+def _run_fields(doc: dict[str, Any], source: str) -> dict[str, Any]:
+    """``complete``, ``tests_run``, ``tests_collected``, ``stopped`` (schema 2; a version 1
+    report, which has none of them, reads as complete with unknown counts)."""
+    complete = doc.get("complete", True)
+    if not isinstance(complete, bool):
+        raise ReportError(f"{source}: field 'complete' is not true or false: {complete!r}")
+    out: dict[str, Any] = {"complete": complete}
+    for name in ("tests_run", "tests_collected"):
+        value = doc.get(name)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            raise ReportError(f"{source}: field {name!r} is not a count: {value!r}")
+        out[name] = value
+    stopped = doc.get("stopped")
+    out["stopped"] = None if stopped is None else str(stopped)
+    return out
 
 
 def from_json_dict(doc: Any, arrays: dict[str, Any] | None = None, source: str = "report") -> Report:
@@ -137,6 +170,7 @@ def from_json_dict(doc: Any, arrays: dict[str, Any] | None = None, source: str =
             origins,
             created=str(doc.get("created", "")),
             title=str(doc.get("title", "equicheck report")),
+            **_run_fields(doc, source),
         )
     except ReportError as exc:
         raise ReportError(f"{source}: {exc}") from None

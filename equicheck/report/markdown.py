@@ -1,6 +1,7 @@
 """The Markdown summary, for pull requests and CI logs (GitHub's ``$GITHUB_STEP_SUMMARY``).
 
-A headline, a link to the HTML report, a table of checks (failures first) and the failure
+A headline (with the ``partial: 58 of 120 tests ran`` line of a partial report), a link to
+the HTML report, a table of checks (failures first) and the failure
 messages. It stays within ``limit`` bytes (GitHub accepts at most 1 MiB per step summary):
 rows and messages that do not fit are left out with a line saying how many. Text from
 results is escaped, so a name holding ``|``, backticks or markup cannot break the table
@@ -83,7 +84,13 @@ def render_markdown(report: Report, *, html_link: str | None = None, limit: int 
         headline = f"## ❌ equicheck: {bad} of {counts['checks']} checks failed"
     else:
         headline = f"## ✅ equicheck: all {counts['checks']} checks passed"
+    partial = report.partial_note()
+    if partial:  # a partial run has not passed, whatever its checks say
+        headline = headline.replace("✅", "⚠️")
     head = [headline, ""]
+    if partial:
+        missing = "the run did not complete; the checks of the tests that did not run are missing"
+        head += [f"> ⚠️ **{escape(partial)}**: {missing}.", ""]
     if html_link:
         head += [f"Full report with plots: [{escape(Path(html_link).name)}]({_url(html_link)})", ""]
     table_head = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..result import CheckResult, ElementError
@@ -17,7 +17,8 @@ __all__ = ["combine", "merge"]
 
 def merge(reports: Sequence[Report], title: str | None = None) -> Report:
     """One report with every result of ``reports``, in order. Identical environments are
-    kept once; each result keeps a pointer to the environment it ran in."""
+    kept once; each result keeps a pointer to the environment it ran in. The merge is
+    partial when any input is; tests run and collected add up (unknown if any is unknown)."""
     environments: list[dict[str, Any]] = []
     keys: dict[str, int] = {}
     results: list[CheckResult] = []
@@ -33,7 +34,23 @@ def merge(reports: Sequence[Report], title: str | None = None) -> Report:
         results.extend(report.results)
         origins.extend(remap[o] for o in report.origins)
     default_title = reports[0].title if len(reports) == 1 else "equicheck report"
-    return Report(results, environments, origins, created=now(), title=title or default_title)
+    return Report(
+        results,
+        environments,
+        origins,
+        created=now(),
+        title=title or default_title,
+        complete=all(r.complete for r in reports),
+        tests_run=_total(r.tests_run for r in reports),
+        tests_collected=_total(r.tests_collected for r in reports),
+        stopped="; ".join(dict.fromkeys(r.stopped for r in reports if r.stopped)) or None,
+    )
+
+
+def _total(counts: Iterable[int | None]) -> int | None:
+    """The sum, or None when any count is unknown."""
+    values = list(counts)
+    return None if any(v is None for v in values) else sum(v for v in values if v is not None)
 
 
 def combine(results: Sequence[CheckResult]) -> CheckResult:

@@ -3,7 +3,9 @@ they ran.
 
 A :class:`Report` holds :class:`~equicheck.CheckResult` objects, the environments they ran
 in (machine, Python, library versions; one per merged run) and, per result, the index of
-its environment. The JSON writer, the HTML and Markdown renderers and the pytest plugin all
+its environment. A report of a run that did not complete (interrupted, stopped by ``-x``)
+is *partial*: ``complete`` is false and it says how many of the collected tests ran. The
+JSON writer, the HTML and Markdown renderers and the pytest plugin all
 work on this one object.
 """
 
@@ -23,7 +25,8 @@ __all__ = ["FORMAT", "SCHEMA_VERSION", "Report", "ReportError", "failures_first"
 #: The ``format`` field of every JSON report (tells it apart from any other JSON file).
 FORMAT = "equicheck-report"
 #: Version of the JSON schema (docs/reports.md). Readers accept this version and older ones.
-SCHEMA_VERSION = 1
+#: 2 added ``complete``, ``tests_run``, ``tests_collected`` and ``stopped`` (partial runs).
+SCHEMA_VERSION = 2
 
 _ORDER = {"error": 0, "failed": 1, "inconclusive": 2, "passed": 3}
 
@@ -53,6 +56,15 @@ class Report:
     origins: list[int] = field(default_factory=list)
     created: str = field(default_factory=now)
     title: str = "equicheck report"
+    #: False for a partial report: the run stopped before every collected test ran.
+    complete: bool = True
+    #: Tests that ran to the end (teardown included), and tests collected; None when unknown
+    #: (a report written outside pytest, or read from schema version 1).
+    tests_run: int | None = None
+    tests_collected: int | None = None
+    #: Why the run stopped early, in words (``KeyboardInterrupt``, ``stopping after 1
+    #: failures``), or None.
+    stopped: str | None = None
 
     def __post_init__(self) -> None:
         if not self.origins:
@@ -88,6 +100,19 @@ class Report:
         order = failures_first(self.results)
         position = {id(r): i for i, r in enumerate(self.results)}
         return [(position[id(r)], r) for r in order]
+
+    def partial_note(self) -> str:
+        """``"partial: 58 of 120 tests ran (KeyboardInterrupt)"`` for a partial report; ``""``
+        for a complete one. Every format shows this line in its header."""
+        if self.complete:
+            return ""
+        if self.tests_run is not None and self.tests_collected is not None:
+            note = f"partial: {self.tests_run} of {self.tests_collected} tests ran"
+        elif self.tests_run is not None:
+            note = f"partial: {self.tests_run} tests ran, collection did not finish"
+        else:
+            note = "partial: the run did not complete"
+        return note + (f" ({self.stopped})" if self.stopped else "")
 
     @property
     def passed(self) -> bool:

@@ -50,6 +50,7 @@ figure { margin: 0; max-width: 100%; }
 figure img { max-width: 100%; height: auto; display: block; }
 figcaption { font-size: 12px; color: #555; }
 .note { color: #666; font-style: italic; }
+.partial { background: #fff4d6; border-left: 6px solid #b7950b; padding: .4em .8em; }
 """
 
 PAGE = (
@@ -60,7 +61,9 @@ PAGE = (
 <body>
 <header>
 <h1>{{ title }}</h1>
-<p class="counts">
+{% if partial %}<p class="partial"><strong>{{ partial }}</strong>: the run did not complete;
+the checks of the tests that did not run are missing.</p>
+{% endif %}<p class="counts">
 <span><strong>{{ counts.checks }}</strong> checks</span>
 <span class="verdict-passed"><strong>{{ counts.passed }}</strong> passed</span>
 <span class="verdict-failed"><strong>{{ counts.failed }}</strong> failed</span>
