@@ -2,7 +2,9 @@
 
 The message follows numpy.testing / torch.testing: a tolerance header, entries mismatched
 k/n, the greatest absolute and relative differences with their index, then what is special
-here: the group element, the counterexample's input, and the one-line replay.
+here: where the error lives (when that is the border), the group element, the
+counterexample's input, and the one-line replay. The whole tolerance rule is the result's
+``tolerance_rule``, not repeated here.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .engine import check_equivariance
-from .errors import EquivarianceError, FunctionError
+from .errors import EquivarianceError, FunctionError, ShapeError
 from .groups import Group
 from .options import reject_unknown_keywords
 from .result import CheckResult
@@ -20,17 +22,33 @@ from .result import CheckResult
 __all__ = ["assert_equivariant", "assert_invariant", "format_failure"]
 
 
+def _headline(result: CheckResult) -> str:
+    """What happened, in one line: not equivariant (or invariant), or why nothing was judged."""
+    actions = f"({', '.join(result.in_actions)} -> {', '.join(result.out_actions)})"
+    where = f"under {result.group} {actions}"
+    if result.verdict == "error":
+        if result.failure_kind == "exception":
+            return f"{result.function} raised an exception while checked {where}"
+        if result.failure_kind == "timeout":
+            return f"{result.function} did not return in time while checked {where}"
+        return f"{result.function} cannot be checked as declared {where}"
+    claim = "invariant" if all(a == "trivial" for a in result.out_actions) else "equivariant"
+    return f"{result.function} is not {claim} {where}"
+
+
 def format_failure(result: CheckResult) -> str:
-    """The assertion message for a failed result."""
-    lines = [
-        f"{result.function} is not equivariant under {result.group} "
-        f"({', '.join(result.in_actions)} -> {', '.join(result.out_actions)})"
-    ]
+    """The assertion message for a failed (or error) result: what failed, where, how to replay.
+    The tolerance is one header line; the whole rule is ``result.tolerance_rule``."""
+    lines = [_headline(result)]
     if result.failure_kind not in (None, "mismatch"):
         lines.append(f"{result.failure_kind}: {result.message}")
+    compared = result.elements_checked > 0 and result.worst_element is not None
     lines.append("")
-    lines.append(f"Not equal to tolerance rtol={result.tolerance:g}, atol={result.atol:g}")
-    lines.append(f"({result.tolerance_rule})")
+    if result.verdict != "error":
+        lines.append(
+            f"Not equal to tolerance rtol={result.tolerance:g}, atol={result.atol:g} "
+            "(the rule: result.tolerance_rule)"
+        )
     ce = result.counterexample
     floor = result.extra.get("interpolation_floor")
     if floor:
@@ -47,17 +65,22 @@ def format_failure(result: CheckResult) -> str:
             f"Greatest absolute difference: {ce.max_abs_diff:.6g} at index {tuple(ce.worst_index or ())}"
         )
         lines.append(
-            f"Greatest relative difference: {ce.max_rel_diff:.6g} at index {tuple(ce.worst_rel_index or ())}"
+            f"Greatest relative difference: {ce.max_rel_diff:.6g} at index "
+            f"{tuple(ce.worst_rel_index or ())} (relative to the output's scale: max |output| of "
+            "that sample)"
         )
-        lines.append(f"Error (relative to the output's size): {ce.error:.6g}")
+    border = result.extra.get("border")
+    if border:
+        lines.append(f"Where: {border['hint']}")
     if ce is not None:
         lines.append(f"Group element: {ce.element}")
         shapes = ", ".join(str(tuple(s)) for s in ce.input_shapes)
         lines.append(f"Counterexample input: {ce.input} (shape {shapes})")
-    lines.append(
-        f"Largest error seen: {result.max_error:.6g} for {result.worst_element} "
-        f"({result.examples} inputs, {result.elements_checked} elements, {result.evaluations} calls of f)"
-    )
+    if compared:
+        lines.append(
+            f"Largest error seen: {result.max_error:.6g} for {result.worst_element} "
+            f"({result.examples} inputs, {result.elements_checked} elements, {result.evaluations} calls of f)"
+        )
     if ce is not None and ce.replay:
         lines.append(f"Replay: {ce.replay}")
     if result.seed is not None:
@@ -67,6 +90,8 @@ def format_failure(result: CheckResult) -> str:
 
 def _raise_if_failed(result: CheckResult) -> CheckResult:
     __tracebackhide__ = True
+    if result.verdict == "error" and result.failure_kind == "shape":
+        raise ShapeError(format_failure(result))  # a usage error: the check cannot run as declared
     if result.verdict == "error":
         raise FunctionError(format_failure(result))
     if not result.passed and result.verdict != "inconclusive":

@@ -33,6 +33,7 @@ __all__ = [
     "argparse_type",
     "backend_name",
     "checked_keywords",
+    "did_you_mean",
     "dtypes",
     "max_bytes",
     "non_negative_int",
@@ -267,6 +268,23 @@ def backend_name(value: Any, *, known: Sequence[str] | None = None, name: str = 
     if known is not None and text not in known:
         raise OptionError(f"unknown {name} {text!r}; known backends: {', '.join(known)}")
     return text
+
+
+# --- names ---------------------------------------------------------------------------------------
+def did_you_mean(word: str, known: Collection[str], hints: dict[str, str] | None = None) -> str:
+    """``" (did you mean 'c4'?)"`` for a misspelt ``word``: a name of ``known`` equal to it but
+    for case, else the closest ones (``difflib``), else ``hints[word]`` (what a word that is
+    no name means, e.g. ``'rotation'``); ``""`` when nothing fits."""
+    folded = [k for k in known if k.lower() == word.lower()]
+    hint = (hints or {}).get(word.lower())
+    if folded:
+        return f" (did you mean {folded[0]!r}? names are case-sensitive)"
+    if hint is not None:
+        return f" (did you mean {hint}?)"
+    close = difflib.get_close_matches(word, list(known), n=2)
+    if close:
+        return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"
+    return ""
 
 
 # --- keywords ------------------------------------------------------------------------------------

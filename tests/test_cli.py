@@ -321,3 +321,88 @@ def test_the_command_line_knows_every_demo_claim_without_loading_the_demo():
     from equicheck.demo.names import CLAIM_IDS
 
     assert tuple(CLAIMS) == CLAIM_IDS
+
+
+# --- issue 15: errors that say the fix -----------------------------------------------------------
+FACTORIES = """
+import torch
+
+def zero_conv():
+    torch.manual_seed(0)
+    return torch.nn.Conv2d(1, 1, 3, padding=1, bias=False).eval()
+
+def rgb_conv():
+    torch.manual_seed(0)
+    return torch.nn.Conv2d(3, 4, 3, padding=1).eval()
+
+def scores():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(
+        torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(3, 10)
+    ).eval()
+
+Conv = torch.nn.Conv2d
+"""
+
+
+@pytest.fixture
+def factories(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> str:
+    pytest.importorskip("torch")
+    name = "ecfac_" + "".join(ch if ch.isalnum() else "_" for ch in request.node.name)
+    (tmp_path / f"{name}.py").write_text(textwrap.dedent(FACTORIES))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.delitem(sys.modules, name, raising=False)
+    return name
+
+
+def test_the_replay_line_of_a_factory_target_calls_the_factory(factories: str, capsys, tmp_path: Path):
+    argv = ["check", f"{factories}:zero_conv()", "--group", "translation", "--input-shape", "1,1,_,_"]
+    status, out, _ = run([*argv, "--batched", "--seed", "1", "--replay-dir", str(tmp_path / "r")], capsys)
+    assert status == 1
+    (line,) = [s for s in out.splitlines() if s.startswith("Replay: ")]
+    assert f", {factories}.zero_conv())" in line and f"import equicheck, {factories}" in line
+    assert ", zero_conv)" not in line
+    assert "the error lives at the border" in out
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("{m}:zero_conv", "zero_conv is a factory (it takes no arguments, so it cannot be f(x)): to check "
+         "the model it returns, write {m}:zero_conv()"),
+        ("{m}:Conv", "Conv is a class: equicheck checks an instance of it, not the class. Write {m}:Conv()"),
+    ],
+    ids=["factory", "class"],
+)  # fmt: skip
+def test_a_factory_or_class_without_brackets_says_write_name_brackets(
+    factories: str, capsys, target, message
+):
+    status, out, err = run(["check", target.format(m=factories), "--group", "c4"], capsys)
+    assert status == 2 and out == ""
+    assert message.format(m=factories) in err
+    assert "Traceback" not in err
+
+
+def test_a_model_given_the_wrong_shape_is_told_the_command_line_that_fits(factories: str, capsys):
+    status, out, _ = run(["check", f"{factories}:rgb_conv()", "--group", "c4", "--examples", "3"], capsys)
+    assert status == 1
+    assert "equicheck passed float32[" in out
+    assert "--input-shape 2,3,None,None --batched" in out
+
+
+def test_a_classifier_without_invariant_is_a_usage_error_suggesting_it(factories: str, capsys):
+    argv = ["check", f"{factories}:scores()", "--group", "c4", "--input-shape", "2,3,_,_", "--batched"]
+    status, out, _ = run([*argv, "--examples", "3", "--replay-dir", ""], capsys)
+    assert status == 2
+    assert "cannot be checked as declared under c4" in out and "--invariant" in out
+    assert "is not equivariant" not in out
+    status, out, _ = run([*argv, "--examples", "3", "--invariant"], capsys)
+    assert status == 0, out
+
+
+def test_a_misspelt_group_gets_a_did_you_mean(user_module: str, capsys):
+    status, _, err = run(["check", f"{user_module}:blur", "--group", "C4"], capsys)
+    assert status == 2 and "did you mean 'c4'?" in err
+    status, _, err = run(["check", f"{user_module}:blur", "--group", "rotation"], capsys)
+    assert status == 2 and "'c4' (quarter turns, exact) or 'so2'" in err

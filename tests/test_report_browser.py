@@ -1,10 +1,13 @@
 """The HTML report in a real headless browser: the page loads, every image renders with a
-size, nothing is logged as an error, and injected markup stays text.
+size, nothing is logged as an error, injected markup stays text, and nothing is clipped: no
+table is wider than the 1280-px window's page, and every text of every SVG figure lies
+within its figure.
 
 Drives Debian's ``chromium`` over the DevTools protocol on a pipe (``--remote-debugging-pipe``:
 JSON messages separated by NUL bytes on file descriptors 3 and 4), so no WebDriver, no
 network port and no Python package beyond the standard library are needed. Skipped, with
-the reason, where chromium is not installed (``apt-get install chromium``).
+the reason, where chromium is not installed (``apt-get install chromium``); under ``CI=true``
+that is a failure instead (:func:`require_chromium`), so CI cannot pass them by skipping.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import select
 import shutil
 import signal
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +33,82 @@ pytest.importorskip("jinja2")
 pytest.importorskip("matplotlib")
 fcntl = pytest.importorskip("fcntl", reason="drives the browser through POSIX pipes")
 
-CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser") if shutil.which(n)), None)
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="needs Debian's chromium (apt-get install chromium); not found on PATH"
-)
+#: Why the browser tests do not run here: the skip reason, and under CI=true the failure.
+MISSING = "needs Debian's chromium (apt-get install chromium); not found on PATH"
+
+
+def find_chromium(path: str | None = None) -> str | None:
+    """The chromium executable on ``path`` (default: ``$PATH``), or None."""
+    found = (shutil.which(name, path=path) for name in ("chromium", "chromium-browser"))
+    return next((f for f in found if f), None)
+
+
+def on_ci(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether ``CI`` says this is a CI run (``true``, as GitHub Actions and GitLab set it, or 1/yes)."""
+    return environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def require_chromium(executable: str | None, environ: Mapping[str, str] = os.environ) -> str:
+    """``executable``; without one, skip the test with :data:`MISSING`, or under ``CI=true``
+    fail it with that message (a CI run must not pass the browser tests by skipping them)."""
+    if executable is not None:
+        return executable
+    if on_ci(environ):
+        pytest.fail(f"{MISSING} (CI=true: the browser tests must run there)", pytrace=False)
+    pytest.skip(MISSING)
+
+
+CHROMIUM = find_chromium()
 TIMEOUT = 60.0
+#: Half a pixel of slack for rounding when comparing extents.
+SLACK = 0.5
+
+
+#: An async JS function measuring what a reader would see cut off, on the page as laid out:
+#: ``overflow`` (how far the page is wider than the window), ``tables`` (each table whose
+#: container scrolls or which reaches past its container or the window) and ``clipped`` (each
+#: text of each ``data:`` SVG figure whose box is not within its figure's box). Each figure is
+#: parsed with DOMParser and inserted off-screen, where its texts' boxes can be measured.
+LAYOUT = """
+async () => {
+  const root = document.documentElement;
+  const rect = r => [r.left, r.top, r.right, r.bottom].map(v => Math.round(v * 10) / 10);
+  const tables = [];
+  for (const [k, table] of [...document.querySelectorAll("table")].entries()) {
+    const box = table.parentElement;
+    const t = table.getBoundingClientRect(), b = box.getBoundingClientRect();
+    const wide = t.right > b.right + SLACK || t.right > root.clientWidth + SLACK;
+    if (box.scrollWidth > box.clientWidth || wide) {
+      tables.push({table: k, container: box.tagName + "." + box.className, scrollWidth: box.scrollWidth,
+                   clientWidth: box.clientWidth, table_box: rect(t), container_box: rect(b)});
+    }
+  }
+  const overflow = root.scrollWidth - root.clientWidth;
+  const clipped = [];
+  const host = document.createElement("div");
+  host.style.cssText = "position: absolute; left: -30000px; top: 0;";
+  document.body.appendChild(host);
+  for (const img of document.images) {
+    const prefix = "data:image/svg+xml;base64,";
+    if (!img.src.startsWith(prefix)) continue;
+    const bytes = Uint8Array.from(atob(img.src.slice(prefix.length)), c => c.charCodeAt(0));
+    const parsed = new DOMParser().parseFromString(new TextDecoder().decode(bytes), "image/svg+xml");
+    host.replaceChildren(document.importNode(parsed.documentElement, true));
+    const svg = host.firstElementChild;
+    const s = svg.getBoundingClientRect();
+    for (const text of svg.querySelectorAll("text")) {
+      const r = text.getBoundingClientRect();
+      if (!text.textContent.trim() || r.width === 0) continue;
+      if (r.left < s.left - SLACK || r.top < s.top - SLACK || r.right > s.right + SLACK
+          || r.bottom > s.bottom + SLACK) {
+        clipped.push({figure: img.alt, text: text.textContent, text_box: rect(r), svg_box: rect(s)});
+      }
+    }
+  }
+  host.remove();
+  return {overflow, tables, clipped};
+}
+""".replace("SLACK", str(SLACK))
 
 #: What the page reports about itself once every image has decoded.
 PROBE = """
@@ -50,9 +125,10 @@ PROBE = """
       return {alt: img.alt, natural: [img.naturalWidth, img.naturalHeight],
               shown: [box.width, box.height], complete: img.complete, error: decoded[k]};
     }),
+    layout: await (LAYOUT)(),
   };
 })()
-"""
+""".replace("LAYOUT", LAYOUT)
 
 
 class Chromium:
@@ -191,12 +267,26 @@ def _errors(events: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+def assert_nothing_clipped(layout: dict[str, Any]) -> None:
+    """What :data:`LAYOUT` measured: the page fits the window, every table its container, and
+    every figure's texts the figure."""
+    problems = [f"the page is {layout['overflow']}px wider than the window"] if layout["overflow"] > 0 else []
+    problems += [f"table wider than its container: {t}" for t in layout["tables"]]
+    problems += [f"text outside its figure: {c}" for c in layout["clipped"]]
+    assert problems == [], "\n".join(problems)
+
+
 def test_html_report_in_a_headless_browser(report_results: list[CheckResult], tmp_path: Path):
-    report = Report.of(copy.deepcopy(report_results), capture(), created="2026-01-01T00:00:00+00:00")
+    chromium = require_chromium(CHROMIUM)  # in the test, not a fixture: under CI=true a failure
+    results = copy.deepcopy(report_results)
+    # names as long as a plugin report's (pytest ids, nested functions): they must wrap, not widen
+    long_id = "tests/test_with_plugin.py::test_x_derivative_is_not_rotation_equivariant[float32-28x28]"
+    results[0].test_id = long_id
+    results[0].function = "test_with_plugin.test_sum_over_the_grid_is_invariant.<locals>.<lambda>"
+    report = Report.of(results, capture(), created="2026-01-01T00:00:00+00:00")
     page = tmp_path / "report.html"
     write_reports(report, [page])
-    assert CHROMIUM is not None
-    browser = Chromium(CHROMIUM, tmp_path / "profile")
+    browser = Chromium(chromium, tmp_path / "profile")
     try:
         found, errors = browser.probe(page.as_uri(), PROBE, screenshot=tmp_path / "report.png")
     finally:
@@ -212,3 +302,4 @@ def test_html_report_in_a_headless_browser(report_results: list[CheckResult], tm
         assert min(image["natural"]) > 0 and min(image["shown"]) > 0, image
     assert errors == []
     assert (tmp_path / "report.png").stat().st_size > 10_000
+    assert_nothing_clipped(found["layout"])

@@ -6,6 +6,7 @@ applies each and requires these tests to fail)."""
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -78,6 +79,7 @@ def test_equal_infinities_at_the_same_entries_agree():
     result = check(lambda x: np.where(x > 0, np.inf, -np.inf), "p4m", max_examples=20)
     assert result.passed, result.message
     assert result.extra["non_finite_outputs"] > 0
+    assert math.copysign(1.0, result.max_error) == 1.0  # "max error 0", never "-0"
 
 
 @pytest.mark.parametrize(

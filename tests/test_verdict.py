@@ -529,3 +529,40 @@ def test_the_documented_thresholds():
         "complex64": (5e-5, 5e-6),
         "tf32": (5e-3, 5e-4),
     }
+
+
+def test_non_finite_values_are_flagged_without_warnings():
+    import warnings
+
+    a = np.array([[[np.inf, 1.0, np.nan]]])
+    b = np.array([[[np.inf, 1.0, 0.0]]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # inf - inf and NaN comparisons must not warn
+        err, finite = stacked_errors(np, a, b, None, 1, floor=0.0)
+        big, ok = stacked_errors(
+            np, np.array([[[3e38]]], np.float32), np.array([[[-3e38]]], np.float32), None, 1, 0.0
+        )
+    assert not finite.any() and err[0, 0] == 0.0
+    assert not ok.any()  # the float32 difference overflows: flagged, not warned about
+
+
+def test_group_membership_refuses_what_the_group_lacks():
+    from equicheck import groups as G
+    from equicheck.groups.continuous import mirror, rotate, scale, subshift, upsample
+
+    assert not G.from_name("p4m").contains(rotate(degrees=30))
+    assert not G.from_name("translation").contains(upsample(factor=2))
+    so2 = G.from_name("so2")
+    assert so2.contains(rotate(degrees=30)) and so2.contains(G.rot90(k=1))
+    assert not so2.contains(upsample(factor=2))
+    assert not so2.contains(mirror()) and G.from_name("o2").contains(mirror())
+    assert not so2.contains(scale(factor=2)) and G.from_name("scaling").contains(scale(factor=1.1))
+    assert not G.from_name("scaling").contains(rotate(degrees=30))  # a group without rotations
+    assert not so2.contains(subshift(dy=0.5)) and not so2.contains(subshift(dx=0.5))
+    assert G.from_name("se2").contains(subshift(dy=0.5))
+    assert not G.from_name("cn(n=8)").contains(rotate(degrees=30)) and G.from_name("cn(n=8)").contains(
+        rotate(degrees=45)
+    )
+    assert G.from_name("upsampling").contains(upsample(factor=3)) and not G.from_name("upsampling").contains(
+        G.rot90()
+    )

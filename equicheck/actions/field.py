@@ -16,6 +16,7 @@ from typing import Any
 from ..backends import Backend, get_backend
 from ..errors import EquicheckError, SpecError
 from ..groups import Element, Group
+from ..options import did_you_mean
 from ..spec import Spec, bare_word, parse_spec
 from .base import Action
 from .fibers import Fiber, Matrix, Regular, Vector
@@ -198,6 +199,16 @@ def via(action: Action | str, hom: Callable[[Element], Element]) -> Action:
     return Via(from_name(action), hom)
 
 
+#: What words that name no action usually mean (suggested when an action name is unknown).
+ACTION_HINTS = {
+    "invariant": "'trivial' (an output that must not move; or assert_invariant)",
+    "none": "'trivial' (an output that must not move)",
+    "identity": "'trivial' (an output that must not move)",
+    "grid": "'spatial'",
+    "image": "'spatial'",
+    "channels": "'regular' (orientation channels) or 'vector'",
+}
+
 _ACTIONS: dict[str, Callable[..., Action]] = {
     "trivial": trivial,
     "spatial": spatial,
@@ -215,7 +226,8 @@ def from_name(name: str | Spec | Action) -> Action:
     if spec.name == "matrix":
         raise SpecError("the matrix action needs a Python callable: use equicheck.actions.matrix(rho)")
     if spec.name not in _ACTIONS:
-        raise SpecError(f"unknown action {spec.name!r}; known actions: {', '.join(sorted(_ACTIONS))}")
+        hint = did_you_mean(spec.name, _ACTIONS, ACTION_HINTS)
+        raise SpecError(f"unknown action {spec.name!r}{hint}; known actions: {', '.join(sorted(_ACTIONS))}")
     args = [bare_word(a) for a in spec.args]
     params = {k: bare_word(v) for k, v in spec.params.items()}
     if "axes" in params and isinstance(params["axes"], list):

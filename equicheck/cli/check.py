@@ -20,7 +20,7 @@ from ..options import (
     tolerance,
 )
 from .base import Command, UsageError, command_line
-from .targets import load_target
+from .targets import load_target, replay_line
 
 __all__ = ["COMMAND", "parse_shape"]
 
@@ -186,6 +186,9 @@ def run(args: argparse.Namespace) -> int:
             result = check_equivariance(counting(fn, bar) if bar.enabled else fn, group, **kwargs)
         except EquicheckError as exc:
             raise UsageError(str(exc)) from None
+    ce = result.counterexample
+    if ce is not None and ce.path:
+        ce.replay = replay_line(args.target, ce.path)  # the engine knows the object, not its target
     if paths:
         from ..report import Report, capture, write_reports
 
@@ -206,14 +209,20 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if result.verdict == "inconclusive":
         return 1 if args.strict else 0
+    if result.verdict == "error" and result.failure_kind == "shape":
+        return 2  # a usage error: the check cannot run as declared (e.g. --invariant missing)
     return 1
 
 
 def _format_error(result: Any) -> str:
-    """f raised: what it raised, on which transformed input (the message names the element),
-    and how to get that input back. No tolerance header: nothing was compared."""
-    happened = "did not return in time" if result.failure_kind == "timeout" else "raised an exception"
-    lines = [f"ERROR {result.function} {happened} while checked under {result.group}", result.message]
+    """f raised (or did not return, or the output action cannot act on its output): what
+    happened, on which transformed input (the message names the element), and how to get that
+    input back. No tolerance header: nothing was compared."""
+    happened = {
+        "timeout": "did not return in time while checked",
+        "shape": "cannot be checked as declared",
+    }.get(result.failure_kind, "raised an exception while checked")
+    lines = [f"ERROR {result.function} {happened} under {result.group}", result.message]
     ce = result.counterexample
     if ce is not None:
         shapes = ", ".join(str(tuple(s)) for s in ce.input_shapes)
@@ -232,7 +241,8 @@ COMMAND = Command(
         "path/to/file.py:NAME. NAME may be dotted (module:Class.method); NAME() calls a "
         "factory without arguments. Groups and actions use equicheck's name grammar "
         "('p4m', 'translation(step=2)', 'regular(axis=1)'). Exit status 0 when it holds, "
-        "1 on a violation or an error raised by f, 2 on a usage error."
+        "1 on a violation or an error raised by f, 2 on a usage error (including an output "
+        "the declared action cannot move, e.g. class scores without --invariant)."
     ),
     add_arguments=add_arguments,
     run=run,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 import os
 import sys
 import traceback
@@ -17,7 +18,7 @@ from typing import Any
 
 from .base import UsageError
 
-__all__ = ["load_target"]
+__all__ = ["load_target", "replay_line"]
 
 
 def _split_target(target: str) -> tuple[str, str]:
@@ -111,6 +112,8 @@ def load_target(target: str) -> tuple[Any, str]:
             hint = f"; callables there: {', '.join(names[:20])}" if names else ""
             raise UsageError(f"{where!r} has no attribute {part!r}{hint}")
         obj = getattr(obj, part)
+    if not call:
+        _refuse_factory(obj, module_name, path)
     if call:
         try:
             obj = obj()
@@ -119,3 +122,37 @@ def load_target(target: str) -> tuple[Any, str]:
     if not callable(obj):
         raise UsageError(f"{target!r} is a {type(obj).__name__}, not a function or model")
     return obj, f"{label}.{path}"
+
+
+def _refuse_factory(obj: Any, module_name: str, path: str) -> None:
+    """A :class:`UsageError` for a target that builds the model instead of being it: a class,
+    or a function that takes no arguments (a factory), with the target that checks what it
+    builds (``NAME()``)."""
+    fixed = f"{module_name}:{path}()"
+    if inspect.isclass(obj):
+        raise UsageError(
+            f"{path} is a class: equicheck checks an instance of it, not the class. Write {fixed} "
+            "to build one without arguments, or name a factory function that returns one"
+        )
+    if inspect.isfunction(obj):
+        try:
+            params = inspect.signature(obj).parameters
+        except (TypeError, ValueError):
+            return
+        if not params:
+            raise UsageError(
+                f"{path} is a factory (it takes no arguments, so it cannot be f(x)): to check the model "
+                f"it returns, write {fixed}"
+            )
+
+
+def replay_line(target: str, path: str) -> str:
+    """The Python line that replays a counterexample of ``target`` (``MODULE:NAME``,
+    ``file.py:NAME``, ``NAME()`` for a factory): the object as an expression, and its import."""
+    module_name, attr = _split_target(target)
+    is_file = module_name.endswith(".py") or "/" in module_name or os.sep in module_name
+    module = Path(module_name).stem if is_file else module_name
+    if not all(part.isidentifier() for part in module.split(".")):
+        return f"equicheck.replay({path!r}, f)  # f: the object {target} names"
+    where = f" (from {str(Path(module_name).parent)!r})" if is_file else ""
+    return f"equicheck.replay({path!r}, {module}.{attr})  # after: import equicheck, {module}{where}"

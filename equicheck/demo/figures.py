@@ -26,6 +26,14 @@ def _figure(width: float, height: float) -> Any:
     return Figure(figsize=(width, height))
 
 
+def _plain_log(axis: Any) -> None:
+    """Log ticks as plain ``1e-05`` (see :func:`equicheck.report.figures.plain_log`); call it
+    after the last ``semilogy``/``set_xscale``, which put back the mathtext formatter."""
+    from ..report.figures import plain_log
+
+    plain_log(axis)
+
+
 def _style() -> Any:
     import matplotlib
 
@@ -51,7 +59,8 @@ def zero_padding(claim: Claim) -> list[Any]:
             ax.set_title(f"{title}: error map", fontsize=9)
             ax.set_xticks([])
             ax.set_yticks([])
-        fig.colorbar(im, ax=axes[1], fraction=0.046, pad=0.04, label="relative error")
+        bar = fig.colorbar(im, ax=axes[1], fraction=0.046, pad=0.04, label="relative error")
+        _plain_log(bar.ax.yaxis)
         ax = axes[2]
         ax.semilogy(range(len(profile)), np.maximum(profile, floor), marker="o", markersize=3)
         ax.axhline(UNCHANGED, color="#c0392b", linestyle="--", linewidth=1, label="float32 tolerance")
@@ -59,7 +68,8 @@ def zero_padding(claim: Claim) -> list[Any]:
         ax.set_ylabel("largest relative error")
         ax.set_title("zero-filled shifts, by distance", fontsize=9)
         ax.legend(fontsize=7)
-        fig.subplots_adjust(left=0.02, right=0.98, bottom=0.17, top=0.88, wspace=0.75)
+        _plain_log(ax.yaxis)
+        fig.subplots_adjust(left=0.02, right=0.98, bottom=0.17, top=0.88, wspace=1.0)
         plots.append(
             _plot(
                 "zero-padding-error-map",
@@ -95,6 +105,7 @@ def pooling(claim: Claim) -> list[Any]:
         ax2.set_yticks(ypos, [""] * len(variants))
         ax2.invert_yaxis()
         ax2.set_xlabel("mean relative change of the logits")
+        _plain_log(ax2.xaxis)
         fig.subplots_adjust(left=0.17, right=0.98, bottom=0.2, wspace=0.08)
         plots.append(
             _plot(
@@ -158,6 +169,7 @@ def p4(claim: Claim) -> list[Any]:
         ax.set_ylim(bottom=1e-9)
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=7, loc="lower right")
+        _plain_log(ax.yaxis)
         fig.subplots_adjust(left=0.1, right=0.98, bottom=0.15, top=0.95)
         plots.append(
             _plot(
@@ -187,6 +199,7 @@ def weight_sharing(claim: Claim) -> list[Any]:
         ax1.barh(ypos + 0.2, train, height=0.4, label="training with Adam (x4)", color="#ff7f0e")
         ax1.axvline(activations, color="grey", linestyle="--", linewidth=1, label="activations, batch 64")
         ax1.set_xscale("log")
+        _plain_log(ax1.xaxis)
         ax1.set_xlim(1e3, 1e10)
         ax1.set_yticks(
             ypos, [f"{n}\n{rows[k]['parameters']:,} params" for n, k in zip(names, ("cnn", "dense"))]

@@ -56,7 +56,7 @@ elements) or relative RMS judged against the interpolation floor (rotations, sca
 
 <section id="summary">
 <h2>Claims</h2>
-<table>
+<div class="table-wrap"><table>
 <thead><tr><th>Verdict</th><th>Claim</th><th>Checks</th><th>Time</th></tr></thead>
 <tbody>
 {% for c in claims %}
@@ -68,7 +68,7 @@ elements) or relative RMS judged against the interpolation floor (rotations, sca
 </tr>
 {% endfor %}
 </tbody>
-</table>
+</table></div>
 </section>
 
 {% for c in claims %}
@@ -96,7 +96,7 @@ elements) or relative RMS judged against the interpolation floor (rotations, sca
 </div>
 {% endif %}
 <h3>Checks</h3>
-<table>
+<div class="table-wrap"><table>
 <thead><tr><th>Verdict</th><th>Check</th><th>Claim predicts</th><th>Function</th><th>Group</th><th>Max error / tolerance</th><th>Inputs</th><th>Elements</th></tr></thead>
 <tbody>
 {% for k in c.checks %}
@@ -104,7 +104,7 @@ elements) or relative RMS judged against the interpolation floor (rotations, sca
 <td><a href="#check-{{ k.entry.index }}"><span class="badge">{{ k.entry.verdict }}</span></a></td>
 <td>{{ k.label }}</td>
 <td>{{ k.expect }}{% if not k.as_claimed %} <span class="contradicts">(contradicts the claim)</span>{% endif %}</td>
-<td><code>{{ k.entry.function }}</code></td>
+<td class="name"><code>{{ k.entry.function }}</code></td>
 <td><code>{{ k.entry.group }}</code></td>
 <td class="num">{{ k.entry.error }}</td>
 <td class="num">{{ k.entry.examples }}</td>
@@ -112,7 +112,7 @@ elements) or relative RMS judged against the interpolation floor (rotations, sca
 </tr>
 {% endfor %}
 </tbody>
-</table>
+</table></div>
 {% for k in c.checks %}
 <details id="check-{{ k.entry.index }}" class="check verdict-{{ k.entry.verdict }}"{% if not k.as_claimed %} open{% endif %}>
 <summary><span class="badge">{{ k.entry.verdict }}</span> {{ k.label }}: <code>{{ k.entry.function }}</code> under <code>{{ k.entry.group }}</code>{% if not k.as_claimed %} <span class="contradicts">contradicts the claim</span>{% endif %}</summary>

@@ -34,6 +34,7 @@ from ..result import CheckResult, Counterexample
 from . import floor, verdict
 from .counterexamples import load_counterexample, replay_kwargs, save_counterexample
 from .evaluate import Evaluator, Failure
+from .evidence import border_band
 from .listeners import notify
 from .plan import (
     EXHAUSTIVE_LIMIT,
@@ -41,6 +42,7 @@ from .plan import (
     Key,
     Plan,
     checked_case,
+    checked_drawn_shape,
     checked_input_shape,
     default_shape,
     fill_shape,
@@ -119,6 +121,7 @@ def check_equivariance(
         raw_cases = inputs if isinstance(inputs, list) else [inputs]
         if not raw_cases:
             raise EquicheckError("inputs= is an empty list; give at least one input")
+        _refuse_nested_lists(raw_cases)
         keys = list(to_case(raw_cases[0]))
     elif input_shape is not None:
         keys = list(to_case(input_shape)) if not _is_single_shape(input_shape) else [0]
@@ -182,6 +185,9 @@ def check_equivariance(
             )
         else:
             shapes = _shapes(plan, keys, input_shape, batched)
+            for k, shape in shapes.items():
+                label = "input_shape" if len(shapes) == 1 else f"input_shape[{k!r}]"
+                checked_drawn_shape(shape, plan.in_actions[k], label)
             _refuse_too_large(plan, budget, *_drawn_bytes(plan, shapes, dtypes, sizes))
             examples = drawn_examples(plan, shapes, dtypes, families, sizes)
         exhaustive = is_exhaustive_default(plan)
@@ -192,9 +198,60 @@ def check_equivariance(
         if failure.details.input is not None:
             failure.message += f" (input: {failure.details.input})"
 
-    result = _result(plan, evaluator, failure, exhaustive, seed, start)
+    border = _border(plan, evaluator, failure) if failure is not None else None
+    if failure is not None and border is not None:
+        failure.message += " — " + border["hint"]
+    result = _result(plan, evaluator, failure, exhaustive, seed, start, border)
     notify(result)
     return result
+
+
+def _border(plan: Plan, evaluator: Evaluator, failure: Failure) -> dict[str, Any] | None:
+    """Where a mismatch lives when that is the border: every mismatched entry within ``k`` of
+    the grid's border, on the counterexample itself when its grid has an interior to compare
+    with, else on a larger noise input of the same layout (:meth:`Evaluator.border_probe`; a
+    shrunk 4x4 counterexample is all border). None when the error is not confined there."""
+    d = failure.details
+    if failure.kind != "mismatch" or d.mismatch is None or d.case is None:
+        return None
+    k = border_band(evaluator.figures(d.mismatch, d.case).bad_grid)
+    where = "the counterexample"
+    grid = None
+    if k is None:
+        if plan.timeout is not None:  # a probe that hangs would outlive the check
+            return None
+        found = evaluator.border_probe(d.mismatch.element, d.case)
+        if found is None:
+            return None
+        k, grid = found
+        where = f"a {grid[0]}x{grid[1]} noise output (a larger input of the same layout)"
+    hint = (
+        f"the error lives at the border: every mismatched entry of {where} lies within {k} "
+        f"entr{'y' if k == 1 else 'ies'} of the grid's border"
+    )
+    g = d.mismatch.element
+    if plan.group.cyclic and (getattr(g, "dy", 0) or getattr(g, "dx", 0)):
+        hint += (
+            " (zero padding? cyclic shifts wrap the border around, so a zero-padded layer fails "
+            "there: use a cyclic padding mode, e.g. padding_mode='circular', or check shifts that "
+            "do not wrap, translation(cyclic=False), with margin= the padding width)"
+        )
+    else:
+        hint += (
+            f" (padding? check with margin={k}, or use a cyclic padding mode, e.g. padding_mode='circular')"
+        )
+    return {"k": k, "where": where, "hint": hint}
+
+
+def _refuse_nested_lists(raw_cases: list[Any]) -> None:
+    """A list given as ``inputs=`` means several inputs; a list of lists is almost always one
+    array written as nested lists: say so instead of reading its rows as separate inputs."""
+    if len(raw_cases) > 1 and any(isinstance(c, list) for c in raw_cases):
+        raise ShapeError(
+            "inputs= is a list of lists: a list means several inputs (one case each), so each inner "
+            "list would be checked as a separate input. For one input write inputs=np.array([...]); "
+            "for several, a list of arrays: inputs=[np.array(...), ...]"
+        )
 
 
 #: The share of the machine's memory that one example may be estimated to need (``max_bytes``'s
@@ -290,6 +347,7 @@ def _result(
     exhaustive: bool,
     seed: int | None,
     start: float,
+    border: dict[str, Any] | None = None,
 ) -> CheckResult:
     """The result, built once from the verdict's decision."""
     state = evaluator.state
@@ -308,8 +366,11 @@ def _result(
         failure_error=failure.details.error if failure is not None else None,
         function=plan.name,
         group=plan.group.name,
+        usage_error=failure.details.usage if failure is not None else False,
     )
     extra = dict(decision.extra)
+    if border is not None:
+        extra["border"] = border
     worst = evaluator.worst_arrays()
     if worst is not None:
         extra["worst_arrays"] = {k: v.tolist() for k, v in worst.items()}
@@ -376,9 +437,7 @@ def _counterexample(plan: Plan, evaluator: Evaluator, failure: Failure, seed: in
     case = d.case
     figures = evaluator.figures(d.mismatch, case) if d.mismatch is not None and case is not None else None
     path = _save(plan, case, d.element, d.input, seed) if case is not None else None
-    replay_line = (
-        f"equicheck.replay({str(path)!r}, {plan.name.rsplit('.', 1)[-1]})" if path is not None else ""
-    )
+    replay_line = replay_line_for(str(path), plan.given, plan.name) if path is not None else ""
     return Counterexample(
         element=str(d.element),
         input=str(d.input),
@@ -394,6 +453,24 @@ def _counterexample(plan: Plan, evaluator: Evaluator, failure: Failure, seed: in
         path=str(path) if path is not None else None,
         arrays=figures.arrays if figures else {},
     )
+
+
+def replay_line_for(path: str, f: Any, name: str) -> str:
+    """The line that replays a counterexample, as the user pastes it: a plain function by its
+    name; anything else (a model, a lambda, a method, a partial) as a variable the comment
+    explains, since its name would pass the class (or nothing) instead of the object checked."""
+    f = getattr(f, "fn", f)  # declared with torch_function()/torch_model(): the user's object
+    short = name.rsplit(".", 1)[-1]
+    call = f"equicheck.replay({path!r}, "
+    if inspect.isfunction(f) or inspect.isbuiltin(f):
+        if short.isidentifier() and getattr(f, "__name__", None) == short:
+            return f"{call}{short})"
+        return f"{call}f)  # f: the function {getattr(f, '__qualname__', short)} you checked"
+    if inspect.ismethod(f):
+        return f"{call}f)  # f: the bound method {f.__qualname__} you checked (obj.{f.__name__})"
+    kind = type(f).__name__
+    var = "model" if hasattr(f, "forward") else "f"
+    return f"{call}{var})  # {var}: the {kind} instance you checked"
 
 
 def _save(plan: Plan, case: Case, element: str | None, description: str | None, seed: int | None) -> Any:

@@ -28,15 +28,19 @@ from ..groups import Element
 from . import verdict
 from .classifier import ClassifierTally
 from .compare import input_scale, largest_error, stacked_errors
-from .evidence import MismatchFigures, mismatch_figures, report_arrays
+from .evidence import MismatchFigures, border_band, mismatch_figures, mismatched_grid, report_arrays
 from .floor import FloorProbe, FloorStats
-from .plan import Case, Key, Plan
+from .plan import Case, Key, Plan, grid_of
 from .tolerance import dtype_name
 
 __all__ = ["TARGET_FROM", "Evaluator", "Failure", "FailureDetails", "Mismatch", "SearchState"]
 
 #: Errors below this share of the tolerance are not targeted (they are rounding, not signal).
 TARGET_FROM = 0.01
+
+#: The grid side of the input :meth:`Evaluator.border_probe` draws (at least; a multiple of
+#: the strides and of the group's step).
+BORDER_PROBE_SIZE = 16
 
 #: Failures found by checks that run once; preferred when Hypothesis replays disagree.
 ONCE_KINDS = ("nondeterministic", "batch-mixing", "mutates-input")
@@ -67,6 +71,9 @@ class FailureDetails:
     mismatch: Mismatch | None = None
     exception: str | None = None
     where: str | None = None
+    #: the check cannot run as declared (e.g. the output action cannot act on f's output):
+    #: a usage error, verdict 'error', never 'not equivariant'
+    usage: bool = False
 
 
 class Failure(Exception):
@@ -97,6 +104,8 @@ class SearchState:
     time_in_f: float = 0.0
     checked_determinism: bool = False
     checked_batch: bool = False
+    #: whether any call of f has returned (f raising before that points at the input's layout)
+    returned: bool = False
     #: (case, a, b, mask, out action) of the worst comparison, for the report's arrays
     worst_ref: tuple[Any, ...] | None = None
 
@@ -128,7 +137,48 @@ def _not_an_array(value: Any) -> str | None:
         return f"a {type(value).__name__} ({text if len(text) <= 40 else text[:40] + '...'})"
     if isinstance(value, Iterator):
         return f"a {type(value).__name__}, an iterator (build the array, e.g. np.stack(list(...)))"
+    if callable(value) and not hasattr(value, "shape"):
+        return (
+            f"a {type(value).__name__}, which is itself callable: is f a factory that builds the model? "
+            "check what it returns, f() (on the command line: MODULE:NAME())"
+        )
     return None
+
+
+def _expected_channels(f: Any) -> int | None:
+    """The input channels a model declares (its first layer's ``in_channels``), if it does."""
+    if isinstance(getattr(f, "in_channels", None), int):
+        return int(f.in_channels)
+    modules = getattr(f, "modules", None)
+    if callable(modules):
+        try:
+            for m in modules():
+                if isinstance(getattr(m, "in_channels", None), int):
+                    return int(m.in_channels)
+        except Exception:  # noqa: BLE001 - only a hint
+            return None
+    return None
+
+
+def layout_hint(plan: Plan, case: Case) -> str:
+    """What to say when f raised before it ever returned: the shape equicheck passed and how
+    to pass the shape f takes (``input_shape=``, ``batched=``), as equicheck.nn's shape errors do."""
+    passed = ", ".join(f"{dtype_name(v.dtype)}{list(v.shape)}" for v in case.values())
+    if not plan.drawn:
+        return (
+            f"f raised on its first call, on the input given ({passed}): check that inputs= has the "
+            "layout f takes (e.g. a batch axis: x[None] for a single image, and batched=True)"
+        )
+    channels = _expected_channels(getattr(plan.given, "fn", plan.given)) or 3
+    ndim = max(len(v.shape) for v in case.values())
+    default = "one 2-D grid (H, W), no batch or channel axes" if ndim == 2 else f"shape {passed}"
+    return (
+        f"f raised on its first call, so the input's layout is the likely cause: equicheck passed "
+        f"{passed} ({default}). Say the shape f takes with input_shape= (None for the grid axes "
+        f"it draws) and batched=True when axis 0 is a batch, e.g. for a model of (N, C, H, W) "
+        f"batches: input_shape=(2, {channels}, None, None), batched=True (command line: "
+        f"--input-shape 2,{channels},None,None --batched); or give an example input with inputs="
+    )
 
 
 def _is_numeric(xp: Any, array: Any) -> bool:
@@ -235,13 +285,17 @@ class Evaluator:
         start = time.perf_counter()
         try:
             if timeout is None:
-                return True, self.plan.f(*args, **kwargs)
-            return _call_in_thread(self.plan.f, args, kwargs, timeout, self.plan.backend)
+                done: tuple[bool, Any] = (True, self.plan.f(*args, **kwargs))
+            else:
+                done = _call_in_thread(self.plan.f, args, kwargs, timeout, self.plan.backend)
+            self.state.returned = self.state.returned or done[0]
+            return done
         except Exception as exc:
             shapes = {k: tuple(getattr(v, "shape", ())) for k, v in case.items()}
+            hint = "" if self.state.returned else "; " + layout_hint(self.plan, case)
             raise Failure(
                 "exception",
-                f"f raised {type(exc).__name__}: {exc} — on {what}, input shapes {shapes}",
+                f"f raised {type(exc).__name__}: {exc} — on {what}, input shapes {shapes}{hint}",
                 FailureDetails(exception=repr(exc), where=what, element=element),
             ) from exc
         finally:
@@ -317,11 +371,18 @@ class Evaluator:
         try:
             return {k: self.prepare(raw[k], tuple(v.shape)) for k, v in fx.items()}
         except ShapeError as exc:
+            shapes = {k: tuple(v.shape) for k, v in fx.items()}
+            names = ", ".join(sorted({raw[k].name for k in fx}))
+            # the first sentence only: the rest of a grid error advises on inputs, not outputs
+            why = str(exc).split(". ")[0].rstrip(".")
             raise Failure(
                 "shape",
-                f"the output action cannot act on f's output: {exc} (f(x) shapes: "
-                f"{ {k: tuple(v.shape) for k, v in fx.items()} })",
-                FailureDetails(input=description),
+                f"the output action ({names}) cannot act on f's output (f(x) shapes: {shapes}): {why}. "
+                "If f's output has no grid (class scores, a pooled feature vector), it should not "
+                "move: check invariance with assert_invariant(f, group) or out_action='trivial' "
+                "(command line: --invariant); if it has a grid, say where with out_action= "
+                "(e.g. 'spatial(axes=(-2, -1))')",
+                FailureDetails(input=description, usage=True),
             ) from None
 
     # --- batches ------------------------------------------------------------------------------
@@ -708,6 +769,64 @@ class Evaluator:
             mismatch.out_action,
             self.plan.first_in_action,
         )
+
+    def border_probe(self, g: Element, case: Case) -> tuple[int, tuple[int, int]] | None:
+        """``(k, grid)`` when, on a fresh noise input like ``case`` but on a larger grid (at least
+        :data:`BORDER_PROBE_SIZE` square), f(g·x) and g·f(x) mismatch only within ``k`` entries
+        of the output grid's border; None when they mismatch inside too, not at all, or the
+        probe cannot run. For the failure's message only: it never touches the verdict."""
+        plan, backend = self.plan, self.plan.backend
+        if not g.exact:
+            return None
+        strides = [a.spatial.stride for a in plan.in_actions.values() if a.spatial is not None]
+        step = math.lcm(*strides, plan.group.step or 1)
+        size = step * -(-BORDER_PROBE_SIZE // step)
+        rng = np.random.default_rng(0)
+        big: Case = {}
+        try:
+            for k, v in case.items():
+                spatial = plan.in_actions[k].spatial
+                host = np.asarray(backend.to_host(v))
+                if spatial is None:
+                    big[k] = v
+                    continue
+                if not np.issubdtype(host.dtype, np.floating):
+                    return None
+                shape = list(host.shape)
+                for ax in spatial.grid_axes(host.ndim):
+                    shape[ax] = size
+                magnitude = float(np.max(np.abs(host), initial=0.0)) or 1.0
+                big[k] = backend.asarray((rng.standard_normal(shape) * magnitude).astype(host.dtype))
+            grid = grid_of(plan, big)
+            if grid is None:
+                return None
+            plan.group.check_grid(grid)
+            in_actions = {k: self.prepare(plan.in_actions[k], tuple(v.shape)) for k, v in big.items()}
+            fx = self.call(self.copy(big), "x (border probe)")
+            moved = {k: in_actions[k].apply(g, v, backend) for k, v in big.items()}
+            fgx = self.call(moved, f"x transformed by {g!r} (border probe)")
+            out_actions = self.out_actions(fx, "border probe")
+            tol = verdict.resolve_tolerance(
+                plan.rtol, plan.atol, *[v.dtype for v in big.values()], *[v.dtype for v in fx.values()]
+            )
+            floor = tol.floor(input_scale(self.xp, list(big.values())))
+            bands, out_grid = [], None
+            for key, y in fx.items():
+                act = out_actions[key]
+                a, b = fgx[key], act.apply(g, y, backend)
+                if tuple(a.shape) != tuple(b.shape):
+                    return None
+                mask = act.grid_mask(g, tuple(a.shape), plan.margin, backend)
+                bad = mismatched_grid(backend, a, b, mask, tol.rtol, floor, plan.batched, act)
+                if bad is not None and bad.any():
+                    band = border_band(bad)
+                    if band is None:
+                        return None
+                    bands.append(band)
+                    out_grid = (int(bad.shape[0]), int(bad.shape[1]))
+        except Exception:  # noqa: BLE001 - a hint: never fail a check for it
+            return None
+        return (max(bands), out_grid) if bands and out_grid is not None else None
 
     def worst_arrays(self) -> dict[str, np.ndarray] | None:
         """Report arrays of the worst comparison seen (None before any)."""

@@ -7,6 +7,7 @@ per input, what the outputs' actions are, and every option the engine needs.
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -27,6 +28,7 @@ __all__ = [
     "Case",
     "Key",
     "Plan",
+    "checked_drawn_shape",
     "describe_function",
     "fill_shape",
     "grid_of",
@@ -62,6 +64,10 @@ class Plan:
     replay_dir: Path | None
     #: Seconds one call of f may take (None: no limit); see :meth:`Evaluator.call`.
     timeout: float | None = None
+    #: Whether equicheck draws the inputs (no ``inputs=``): then their layout is its choice.
+    drawn: bool = True
+    #: What f is, as the user gave it (before adapters wrapped it): for messages and replay lines.
+    given: Any = None
 
     @property
     def first_in_action(self) -> Action:
@@ -231,6 +237,46 @@ def fill_shape(
     return tuple(out)
 
 
+def checked_drawn_shape(shape: Sequence[Any], action: Action, label: str = "input_shape") -> None:
+    """A :class:`ShapeError` when a shape to draw marks grid sizes (None) on axes the action
+    does not move (e.g. channels-last ``(None, None, 3)`` with the default last-two-axes
+    action), saying which ``axes=`` would match; before any work, in the user's own terms."""
+    nones = [i for i, n in enumerate(shape) if n is None]
+    if not nones:
+        return
+    shown = "(" + ", ".join(
+        "None" if n is None else str(n) if isinstance(n, int) else "<drawn>" for n in shape
+    )
+    shown += ",)" if len(shape) == 1 else ")"
+    spatial = action.spatial
+    if spatial is None:
+        raise ShapeError(
+            f"{label} = {shown} has None (a grid size to draw), but the action {action.name} moves no "
+            "grid: give every size"
+        )
+    try:
+        grid = spatial.grid_axes(len(shape))
+    except ShapeError:
+        grid = None
+    outside = [i for i in nones if grid is None or i not in grid]
+    if not outside:
+        return
+    name = action.spec.name if hasattr(action, "spec") else action.name
+    suggestion = ""
+    if len(nones) == 2:
+        params = "" if name == "spatial" else "..., "
+        suggestion = (
+            f"; if axes {nones[0]} and {nones[1]} are the grid (e.g. channels-last (H, W, C)), say so: "
+            f'in_action="{name}({params}axes=({nones[0]}, {nones[1]}))"'
+        )
+    where = f"axes {grid[0]} and {grid[1]} of a {len(shape)}-D input" if grid is not None else "no axes"
+    raise ShapeError(
+        f"{label} = {shown} has None (a grid size to draw) on axis {', '.join(map(str, outside))}, but "
+        f"the action {action.name} moves the grid on axes {spatial.axes} ({where}){suggestion}; or "
+        "give those sizes as numbers"
+    )
+
+
 def grid_of(plan: Plan, case: Case) -> tuple[int, int] | None:
     """The grid the group acts on in ``case`` (that of the first input with grid axes)."""
     for k, v in case.items():
@@ -286,6 +332,7 @@ def make_plan(
     timeout: float | None = None,
 ) -> Plan:
     """Validate and normalise the check's arguments; raise before any work is done."""
+    refuse_uncallable(f)
     resolved_group = groups_mod.from_name(group)
     resolved_backend = get_backend(backend, *flatten_inputs(inputs))
     if isinstance(margin, bool) or not isinstance(margin, int) or margin < 0:
@@ -317,7 +364,34 @@ def make_plan(
         elements_per_example=elements_per_example,
         replay_dir=Path(replay_dir) if replay_dir is not None else None,
         timeout=options.timeout(timeout, name="timeout"),
+        drawn=inputs is None,
+        given=f,
     )
+
+
+def refuse_uncallable(f: Any) -> None:
+    """An :class:`EquicheckError` that names the mistake when f is no function of the input:
+    a class (``Conv2d`` instead of ``Conv2d(...)``) or a factory that takes no arguments."""
+    if inspect.isclass(f):
+        name = f.__name__
+        raise EquicheckError(
+            f"f is the class {name}, not a function or model: equicheck calls f(x), and calling a "
+            f"class builds a new object. Pass an instance: {name}(...) (e.g. model = {name}(...); "
+            f"check_equivariance(model, ...))"
+        )
+    if not callable(f):
+        raise EquicheckError(f"f must be a function or model (callable), got {type(f).__name__}")
+    if inspect.isfunction(f) or inspect.ismethod(f):
+        try:
+            params = inspect.signature(f).parameters.values()
+        except (TypeError, ValueError):
+            return
+        if not params:
+            name = getattr(f, "__name__", "f")
+            raise EquicheckError(
+                f"{name} takes no arguments, so it cannot be f(x): is it a factory that builds the "
+                f"model? Check what it returns: pass {name}() (on the command line: MODULE:{name}())"
+            )
 
 
 # --- what the user gave as inputs and shapes, checked before any work ---------------------------

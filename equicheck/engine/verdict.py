@@ -232,8 +232,10 @@ def decide(
     failure_error: float | None,
     function: str,
     group: str,
+    usage_error: bool = False,
 ) -> Decision:
-    """The verdict of a whole check from what the search saw (module docstring)."""
+    """The verdict of a whole check from what the search saw (module docstring). A failure
+    that is a usage error (the check cannot run as declared) is an 'error', like ERROR_KINDS."""
     tol = resolve_tolerance(rtol, atol, *sorted(seen.dtypes))  # float64 where none was seen
     if seen.worst_dtype is not None:
         tol = resolve_tolerance(rtol, atol, seen.worst_dtype)
@@ -255,7 +257,7 @@ def decide(
         )
     verdict = "passed"
     if failure_kind is not None:
-        verdict = "error" if failure_kind in ERROR_KINDS else "failed"
+        verdict = "error" if failure_kind in ERROR_KINDS or usage_error else "failed"
     max_error = seen.max_error
     if failure_kind == "mismatch" and max_error <= limit and failure_error is not None:
         max_error = failure_error

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import SpecError
+from ..options import did_you_mean
 from ..spec import Spec, bare_word, parse_spec
 from .base import Element, Grid, Group
 from .grid import (
@@ -84,9 +85,26 @@ def available() -> list[str]:
     return sorted(_GROUPS)
 
 
+#: What words that name no group usually mean (suggested when a group name is unknown).
+GROUP_HINTS = {
+    "rotation": "'c4' (quarter turns, exact) or 'so2' (any angle, interpolated)",
+    "rotations": "'c4' (quarter turns, exact) or 'so2' (any angle, interpolated)",
+    "rot90": "'c4' (quarter turns)",
+    "reflection": "'flips' (mirror images) or 'd4' (quarter turns and flips)",
+    "reflections": "'flips' (mirror images) or 'd4' (quarter turns and flips)",
+    "flip": "'flips'",
+    "shift": "'translation'",
+    "shifts": "'translation'",
+    "translations": "'translation'",
+    "dihedral": "'d4' (quarter turns and flips)",
+    "scale": "'scaling'",
+}
+
+
 def _call(kind: str, table: dict[str, Callable[..., Any]], spec: Spec) -> Any:
     if spec.name not in table:
-        raise SpecError(f"unknown {kind} {spec.name!r}; known {kind}s: {', '.join(sorted(table))}")
+        hint = did_you_mean(spec.name, table, GROUP_HINTS if kind == "group" else None)
+        raise SpecError(f"unknown {kind} {spec.name!r}{hint}; known {kind}s: {', '.join(sorted(table))}")
     constructor = table[spec.name]
     args = [bare_word(a) for a in spec.args]
     params = {k: bare_word(v) for k, v in spec.params.items()}

@@ -11,6 +11,11 @@ Only matplotlib's object API is used (``matplotlib.figure.Figure``, no pyplot st
 plotting is safe in threads and inside pytest. SVGs carry no date and use a fixed
 ``svg.hashsalt``: the same result gives the same bytes. Text is drawn from result fields
 only as plot labels inside an SVG shown through ``<img>``, where no script can run.
+
+Nothing is cut off: every SVG is saved with a tight bounding box around all its artists plus
+a margin (:data:`PAD_INCHES`), so a label that a layout's fractions would have pushed past the
+edge widens the image instead; log axes are labelled ``1e-07`` in plain text, not with
+mathtext superscripts (which the browser lays out glyph by glyph, in its own font).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ __all__ = [
     "counterexample_figure",
     "element_error_figure",
     "error_map_figure",
+    "plain_log",
     "plots",
     "to_svg",
 ]
@@ -46,6 +52,9 @@ HASH_SALT = "equicheck"
 MAX_BARS = 40
 #: Heat-map panels shown at most (one per rotation/flip of a shift group).
 MAX_PANELS = 8
+#: Margin around the tight bounding box of a saved figure: room for the browser's rendering of
+#: text (SVG text is drawn by the browser, in a font close to but not always the one measured).
+PAD_INCHES = 0.1
 _RED = "#c0392b"
 _ANGLE_KEYS = ("degrees", "angle", "theta", "radians")
 
@@ -70,10 +79,11 @@ STYLE: dict[str, Any] = {
 
 
 def to_svg(fig: Figure) -> bytes:
-    """Render ``fig`` to SVG bytes that are the same on every run (no date, fixed ids)."""
+    """Render ``fig`` to SVG bytes that are the same on every run (no date, fixed ids), cut
+    to the bounding box of everything drawn plus :data:`PAD_INCHES` (no text is clipped)."""
     buffer = io.BytesIO()
     with matplotlib.rc_context(STYLE):  # type: ignore[arg-type]
-        fig.savefig(buffer, format="svg", metadata={"Date": None})
+        fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight", pad_inches=PAD_INCHES)
     return buffer.getvalue()
 
 
@@ -120,8 +130,10 @@ def _one_parameter(parts: list[Spec]) -> tuple[str, str, float] | None:
     return (p.name, key, value)
 
 
-def _plain_log(axis: Any) -> None:
-    """Label a log axis ``1e-05`` rather than with mathtext (parsing it is most of the time)."""
+def plain_log(axis: Any) -> None:
+    """Label a log axis (or a log colour bar's) ``1e-05`` in plain text rather than with
+    mathtext: mathtext writes each glyph of ``10⁻⁵`` as its own positioned ``<tspan>``, which
+    a browser with other font metrics overlaps or cuts, and parsing it is slow."""
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0e}"))
     axis.set_minor_formatter(NullFormatter())
 
@@ -192,7 +204,7 @@ def _line_figure(
     if bad.any():
         ax.plot(x[bad], y[bad], linestyle="none", marker="x", color=_RED, label="above the limit")
     ax.set_yscale("log")
-    _plain_log(ax.yaxis)
+    plain_log(ax.yaxis)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("error")
     ax.set_title("Error per group element")
@@ -214,7 +226,7 @@ def _bar_figure(result: CheckResult) -> Figure:
     ax.bar(range(len(names)), y - floor, bottom=floor, color=colors)
     _tolerance_line(ax, result)
     ax.set_yscale("log")
-    _plain_log(ax.yaxis)
+    plain_log(ax.yaxis)
     ax.set_xticks(range(len(names)))
     rotation = 0 if len(names) <= 4 and max((len(n) for n in names), default=0) < 18 else 60
     ax.set_xticklabels(names, rotation=rotation, ha="right" if rotation else "center", fontsize=7)
@@ -238,10 +250,21 @@ def _heatmap_figure(result: CheckResult, cells: dict[str, dict[tuple[int, int], 
     norm = LogNorm(vmin=floor, vmax=top)
     cols = min(len(keys), 4)
     rows = -(-len(keys) // cols)
-    fig = Figure(figsize=(2.6 * cols + 1.0, 2.5 * rows + 0.6))
+    # margins in inches, whatever the number of panels: 0.55 left for the dy ticks and label,
+    # 1.05 right for the colour bar with its tick labels and label
+    width, height = 2.6 * cols + 1.6, 2.5 * rows + 0.7
+    fig = Figure(figsize=(width, height))
     axes = fig.subplots(rows, cols, squeeze=False)
-    fig.subplots_adjust(left=0.08, right=0.86, top=0.86, bottom=0.12, wspace=0.35, hspace=0.5)
+    fig.subplots_adjust(
+        left=0.55 / width,
+        right=1 - 1.05 / width,
+        top=1 - 0.6 / height,
+        bottom=0.45 / height,
+        wspace=0.35,
+        hspace=0.5,
+    )
     image = None
+    marked = False
     cmap = matplotlib.colormaps["viridis"].with_extremes(bad="#eeeeee")
     for ax, key in zip(axes.flat, keys):
         grid = np.full((y1 - y0 + 1, x1 - x0 + 1), np.nan)
@@ -258,6 +281,7 @@ def _heatmap_figure(result: CheckResult, cells: dict[str, dict[tuple[int, int], 
         bad = [(dy, dx) for (dy, dx), v in cells[key].items() if v > result.tolerance]
         if bad and len(bad) <= 400:
             ax.scatter([b[1] for b in bad], [b[0] for b in bad], marker="x", s=12, color=_RED, linewidths=1)
+            marked = True
         ax.set_title(key, fontsize=8)
         ax.set_xlabel("dx", fontsize=8)
         ax.set_ylabel("dy", fontsize=8)
@@ -267,10 +291,14 @@ def _heatmap_figure(result: CheckResult, cells: dict[str, dict[tuple[int, int], 
     for ax in list(axes.flat)[len(keys) :]:
         ax.set_visible(False)
     if image is not None:
-        bar = fig.colorbar(image, cax=fig.add_axes((0.89, 0.15, 0.02, 0.68)))
-        _plain_log(bar.ax.yaxis)
-        bar.set_label("largest error (red x: above tolerance)", fontsize=8)
-    fig.suptitle("Error per shift (dy, dx)", fontsize=10)
+        box = axes[0, 0].get_position()
+        bottom = axes[rows - 1, 0].get_position().y0
+        cax = fig.add_axes((1 - 0.85 / width, bottom, 0.12 / width, box.y1 - bottom))
+        bar = fig.colorbar(image, cax=cax)
+        plain_log(bar.ax.yaxis)
+        bar.ax.tick_params(labelsize=7)
+        bar.set_label("largest error", fontsize=8)
+    fig.suptitle("Error per shift (dy, dx)" + ("; red x: above tolerance" if marked else ""), fontsize=10)
     return fig
 
 

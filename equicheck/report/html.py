@@ -107,7 +107,7 @@ def _counterexample(result: CheckResult) -> list[tuple[str, str]]:
             f"{_num(ce.max_abs_diff, '.6g')} at index {tuple(ce.worst_index or ())}",
         ),
         (
-            "greatest relative difference",
+            "greatest relative difference (to the output's scale)",
             f"{_num(ce.max_rel_diff, '.6g')} at index {tuple(ce.worst_rel_index or ())}",
         ),
     ]

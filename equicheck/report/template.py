@@ -28,7 +28,9 @@ STYLE = """body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-ser
 h1 { margin-bottom: .2em; }
 code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 12.5px; }
 pre { background: #f6f8fa; padding: .7em; overflow-x: auto; white-space: pre-wrap; }
+.table-wrap { max-width: 100%; overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; margin: .5em 0 1.5em; }
+td.name code, h3 code, summary code { overflow-wrap: anywhere; }
 th, td { border-bottom: 1px solid #ddd; padding: .3em .5em; text-align: left; vertical-align: top; }
 th { background: #f0f0f0; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -78,15 +80,15 @@ within its tolerance.</p>
 <section id="summary">
 <h2>Summary</h2>
 {% if checks %}
-<table>
+<div class="table-wrap"><table>
 <thead><tr><th>Verdict</th><th>Test</th><th>Function</th><th>Group</th><th>Actions</th>
 <th>Max error / tolerance</th><th>Inputs</th><th>Elements</th><th>Time</th></tr></thead>
 <tbody>
 {% for c in checks %}
 <tr class="verdict-{{ c.verdict }}">
 <td><a href="#check-{{ c.index }}"><span class="badge">{{ c.verdict_label }}</span></a></td>
-<td><code>{{ c.test_id }}</code></td>
-<td><code>{{ c.function }}</code></td>
+<td class="name"><code>{{ c.test_id }}</code></td>
+<td class="name"><code>{{ c.function }}</code></td>
 <td><code>{{ c.group }}</code></td>
 <td><code>{{ c.actions }}</code></td>
 <td class="num">{{ c.error }}</td>
@@ -96,7 +98,7 @@ within its tolerance.</p>
 </tr>
 {% endfor %}
 </tbody>
-</table>
+</table></div>
 {% else %}
 <p class="note">No checks were recorded.</p>
 {% endif %}
