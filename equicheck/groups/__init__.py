@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..errors import SpecError
@@ -158,22 +158,27 @@ def _shown(text: str, limit: int = 200) -> str:
     return repr(text) if len(text) <= limit else repr(text[:limit]) + f"... ({len(text)} characters)"
 
 
-def _factors(text: str, whole: str) -> list[str]:
-    """``text`` split at each ``*`` outside brackets and quotes."""
-    parts: list[str] = []
-    depth, quote, start = 0, "", 0
+def _scan(text: str) -> Iterator[tuple[int, str, int]]:
+    """``(index, character, bracket depth after it)`` for each character outside quotes."""
+    depth, quote = 0, ""
     for i, ch in enumerate(text):
         if quote:
             quote = "" if ch == quote else quote
         elif ch in "'\"":
             quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-            if depth < 0:
-                raise SpecError(f"cannot parse element {_shown(whole)}: unmatched {ch!r}")
-        elif ch == "*" and depth == 0:
+        else:
+            depth += (ch in "([{") - (ch in ")]}")
+            yield i, ch, depth
+
+
+def _factors(text: str, whole: str) -> list[str]:
+    """``text`` split at each ``*`` outside brackets and quotes."""
+    parts: list[str] = []
+    start = 0
+    for i, ch, depth in _scan(text):
+        if depth < 0:
+            raise SpecError(f"cannot parse element {_shown(whole)}: unmatched {ch!r}")
+        if ch == "*" and depth == 0:
             parts.append(text[start:i])
             start = i + 1
     parts.append(text[start:])
@@ -185,6 +190,7 @@ def _wrapped(text: str) -> bool:
     closed by the last character."""
     if not (text.startswith("(") and text.endswith(")")):
         return False
+    return next((i == len(text) - 1 for i, ch, depth in _scan(text) if ch in ")]}" and depth == 0), False)
     depth, quote = 0, ""
     for i, ch in enumerate(text):
         if quote:
