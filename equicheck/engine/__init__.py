@@ -7,6 +7,8 @@ Modules, each importing only the ones listed before it:
 - ``compare``: the error measures, many elements at once;
 - ``evidence``: report arrays and numpy-style figures of a failure;
 - ``classifier``: prediction-consistency tallies;
+- ``calls``: calling f in a thread under a time limit, and what to say when f misbehaves;
+- ``failures``: the failure signal and its details (dataclasses);
 - ``floor``: the interpolation floor, measured on the same input;
 - ``verdict``: tolerance resolution, rounding allowance and the floor rule, decided once;
 - ``counterexamples``: failing inputs saved and loaded as .npz;

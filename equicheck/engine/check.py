@@ -33,8 +33,9 @@ from ..options import dtypes as dtype_names
 from ..result import CheckResult, Counterexample
 from . import floor, verdict
 from .counterexamples import load_counterexample, replay_kwargs, save_counterexample
-from .evaluate import Evaluator, Failure
+from .evaluate import Evaluator
 from .evidence import border_band
+from .failures import Failure
 from .listeners import notify
 from .plan import (
     EXHAUSTIVE_LIMIT,

@@ -10,11 +10,9 @@ comes from :mod:`equicheck.engine.verdict`; the first violation raises :class:`F
 
 from __future__ import annotations
 
-import contextvars
 import math
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,14 +24,16 @@ from ..actions import Action
 from ..errors import EquicheckError, ShapeError
 from ..groups import Element
 from . import verdict
+from .calls import RETURN_RULE, as_float64, call_in_thread, is_numeric, layout_hint, not_an_array
 from .classifier import ClassifierTally
 from .compare import input_scale, largest_error, stacked_errors
 from .evidence import MismatchFigures, border_band, mismatch_figures, mismatched_grid, report_arrays
+from .failures import Failure, FailureDetails, Mismatch
 from .floor import FloorProbe, FloorStats
 from .plan import Case, Key, Plan, grid_of
 from .tolerance import dtype_name
 
-__all__ = ["TARGET_FROM", "Evaluator", "Failure", "FailureDetails", "Mismatch", "SearchState"]
+__all__ = ["TARGET_FROM", "Evaluator", "SearchState"]
 
 #: Errors below this share of the tolerance are not targeted (they are rounding, not signal).
 TARGET_FROM = 0.01
@@ -41,57 +41,6 @@ TARGET_FROM = 0.01
 #: The grid side of the input :meth:`Evaluator.border_probe` draws (at least; a multiple of
 #: the strides and of the group's step).
 BORDER_PROBE_SIZE = 16
-
-#: Failures found by checks that run once; preferred when Hypothesis replays disagree.
-ONCE_KINDS = ("nondeterministic", "batch-mixing", "mutates-input")
-
-
-@dataclass
-class Mismatch:
-    """What is needed to compute a mismatch's figures, later and only for the final failure."""
-
-    element: Element
-    output: Key
-    a: Any  # f(g·x)
-    b: Any  # g·f(x)
-    mask: Any
-    limit: float
-    floor: float
-    out_action: Action
-
-
-@dataclass
-class FailureDetails:
-    """Where a violation was found and what it looked like."""
-
-    element: str | None = None
-    input: str | None = None
-    case: Case | None = None
-    error: float | None = None
-    mismatch: Mismatch | None = None
-    exception: str | None = None
-    where: str | None = None
-    #: the check cannot run as declared (e.g. the output action cannot act on f's output):
-    #: a usage error, verdict 'error', never 'not equivariant'
-    usage: bool = False
-
-
-class Failure(Exception):
-    """A violation found in one example (raised inside the search, caught by the engine)."""
-
-    def __init__(self, kind: str, message: str, details: FailureDetails | None = None) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.details = details if details is not None else FailureDetails()
-
-    def located(self, case: Case, description: str, element: str | None) -> Failure:
-        """Fill in the input and element where the evaluation did not say them."""
-        d = self.details
-        d.case = case if d.case is None else d.case
-        d.input = description if d.input is None else d.input
-        d.element = element if d.element is None else d.element
-        return self
 
 
 @dataclass
@@ -122,105 +71,6 @@ def _has_non_finite(xp: Any, case: Case) -> bool:
         for v in case.values()
         if xp.isdtype(v.dtype, ("real floating", "complex floating"))
     )
-
-
-#: What f must return, as the failures for other results say it.
-_RETURN_RULE = "f must return a numeric array (or a tuple or dict of arrays)"
-
-
-def _not_an_array(value: Any) -> str | None:
-    """What ``value`` is when it is plainly no array (None, text, an iterator), else None."""
-    if value is None:
-        return "None (does f lack a return statement?)"
-    if isinstance(value, (str, bytes)):
-        text = repr(value)
-        return f"a {type(value).__name__} ({text if len(text) <= 40 else text[:40] + '...'})"
-    if isinstance(value, Iterator):
-        return f"a {type(value).__name__}, an iterator (build the array, e.g. np.stack(list(...)))"
-    if callable(value) and not hasattr(value, "shape"):
-        return (
-            f"a {type(value).__name__}, which is itself callable: is f a factory that builds the model? "
-            "check what it returns, f() (on the command line: MODULE:NAME())"
-        )
-    return None
-
-
-def _expected_channels(f: Any) -> int | None:
-    """The input channels a model declares (its first layer's ``in_channels``), if it does."""
-    if isinstance(getattr(f, "in_channels", None), int):
-        return int(f.in_channels)
-    modules = getattr(f, "modules", None)
-    if callable(modules):
-        try:
-            for m in modules():
-                if isinstance(getattr(m, "in_channels", None), int):
-                    return int(m.in_channels)
-        except Exception:  # noqa: BLE001 - only a hint
-            return None
-    return None
-
-
-def layout_hint(plan: Plan, case: Case) -> str:
-    """What to say when f raised before it ever returned: the shape equicheck passed and how
-    to pass the shape f takes (``input_shape=``, ``batched=``), as equicheck.nn's shape errors do."""
-    passed = ", ".join(f"{dtype_name(v.dtype)}{list(v.shape)}" for v in case.values())
-    if not plan.drawn:
-        return (
-            f"f raised on its first call, on the input given ({passed}): check that inputs= has the "
-            "layout f takes (e.g. a batch axis: x[None] for a single image, and batched=True)"
-        )
-    channels = _expected_channels(getattr(plan.given, "fn", plan.given)) or 3
-    ndim = max(len(v.shape) for v in case.values())
-    default = "one 2-D grid (H, W), no batch or channel axes" if ndim == 2 else f"shape {passed}"
-    return (
-        f"f raised on its first call, so the input's layout is the likely cause: equicheck passed "
-        f"{passed} ({default}). Say the shape f takes with input_shape= (None for the grid axes "
-        f"it draws) and batched=True when axis 0 is a batch, e.g. for a model of (N, C, H, W) "
-        f"batches: input_shape=(2, {channels}, None, None), batched=True (command line: "
-        f"--input-shape 2,{channels},None,None --batched); or give an example input with inputs="
-    )
-
-
-def _is_numeric(xp: Any, array: Any) -> bool:
-    """Whether ``array`` holds bools or numbers (not strings, dates or Python objects)."""
-    try:
-        return bool(xp.isdtype(array.dtype, ("bool", "numeric")))
-    except (TypeError, ValueError):
-        return False
-
-
-def _call_in_thread(
-    f: Callable[..., Any], args: list[Any], kwargs: dict[str, Any], timeout: float, backend: Any
-) -> tuple[bool, Any]:
-    """``(True, f(*args, **kwargs))`` when f returns within ``timeout`` seconds, else
-    ``(False, None)``. f runs in a daemon thread (in a copy of the caller's context variables,
-    so e.g. NumPy's errstate holds); a thread that does not finish is left running and its
-    result is discarded. What f raises is raised here."""
-    box: dict[str, Any] = {}
-    context = contextvars.copy_context()
-
-    def run() -> None:
-        try:
-            out = context.run(f, *args, **kwargs)
-            backend.synchronize()
-            box["out"] = out
-        except BaseException as exc:  # noqa: BLE001 - handed to the calling thread below
-            box["exc"] = exc
-
-    thread = threading.Thread(target=run, name="equicheck-f", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        return False, None
-    if "exc" in box:
-        raise box.pop("exc")
-    return True, box.pop("out")
-
-
-def _as_float64(xp: Any, case: Case) -> Case:
-    return {
-        k: xp.astype(v, xp.float64) if xp.isdtype(v.dtype, "real floating") else v for k, v in case.items()
-    }
 
 
 class Evaluator:
@@ -288,7 +138,7 @@ class Evaluator:
             if timeout is None:
                 done: tuple[bool, Any] = (True, self.plan.f(*args, **kwargs))
             else:
-                done = _call_in_thread(self.plan.f, args, kwargs, timeout, self.plan.backend)
+                done = call_in_thread(self.plan.f, args, kwargs, timeout, self.plan.backend)
             self.state.returned = self.state.returned or done[0]
             return done
         except Exception as exc:
@@ -317,22 +167,22 @@ class Evaluator:
         else:
             items = {0: out}
         if not items:
-            raise Failure("shape", f"f returned an empty {type(out).__name__}; {_RETURN_RULE}")
+            raise Failure("shape", f"f returned an empty {type(out).__name__}; {RETURN_RULE}")
         converted: dict[Key, Any] = {}
         for k, v in items.items():
             returned = "f returned" if single else f"output {k!r} of f is"
-            problem = _not_an_array(v)
+            problem = not_an_array(v)
             if problem is None:
                 try:
                     converted[k] = backend.asarray(v)
                 except Exception as exc:  # noqa: BLE001 - any conversion failure means the same
                     raise Failure(
-                        "shape", f"{returned} not an array ({type(v).__name__}): {exc}; {_RETURN_RULE}"
+                        "shape", f"{returned} not an array ({type(v).__name__}): {exc}; {RETURN_RULE}"
                     ) from None
-                if not _is_numeric(self.xp, converted[k]):
+                if not is_numeric(self.xp, converted[k]):
                     problem = f"an array of dtype {converted[k].dtype} (not numbers)"
             if problem is not None:
-                raise Failure("shape", f"{returned} {problem}; {_RETURN_RULE}")
+                raise Failure("shape", f"{returned} {problem}; {RETURN_RULE}")
         return converted
 
     def copy(self, case: Case) -> Case:
@@ -622,8 +472,8 @@ class Evaluator:
             cache["case"] = case
         try:
             if "fx64" not in cache:
-                cache["fx64"] = self.call(_as_float64(xp, case), "x in float64 (rounding estimate)")
-            fgx64 = self.call(_as_float64(xp, tcase), "g·x in float64 (rounding estimate)")
+                cache["fx64"] = self.call(as_float64(xp, case), "x in float64 (rounding estimate)")
+            fgx64 = self.call(as_float64(xp, tcase), "g·x in float64 (rounding estimate)")
         except Failure:
             return 0.0
         total = 0.0

@@ -23,7 +23,8 @@ from hypothesis.errors import HypothesisException
 from ..errors import EquicheckError
 from ..groups import Element
 from ..strategies import ArraySpec, array_specs, grid_sizes, make_array
-from .evaluate import ONCE_KINDS, Evaluator, Failure
+from .evaluate import Evaluator
+from .failures import ONCE_KINDS, Failure
 from .plan import Case, Key, Plan, fill_shape, grid_of
 from .tolerance import dtype_name
 
