@@ -138,6 +138,7 @@ def drawn_examples(
     array_specs((1,), dtypes, families)  # rejects bad dtypes and families now, before the search
 
     spec_strategies: dict[tuple[int, ...], st.SearchStrategy[ArraySpec]] = {}
+    element_strategies: dict[Any, st.SearchStrategy[list[Element]]] = {}
 
     @st.composite
     def example(draw: Callable[..., Any]) -> Example:
@@ -153,9 +154,11 @@ def drawn_examples(
             specs[k] = draw(spec_strategies[full])
         case = {k: plan.backend.asarray(make_array(s)) for k, s in specs.items()}
         real_grid = grid_of(plan, case)
-        if real_grid is not None:
-            group.check_grid(real_grid)
-        els = draw(element_lists(plan, real_grid))
+        if real_grid not in element_strategies:  # per grid: checked and enumerated once
+            if real_grid is not None:
+                group.check_grid(real_grid)
+            element_strategies[real_grid] = element_lists(plan, real_grid)
+        els = draw(element_strategies[real_grid])
         description = "; ".join(s.describe() for s in specs.values())
         return case, els, description
 
