@@ -14,6 +14,8 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ..options import argparse_type, backend_name
+
 __all__ = ["Command", "Runner", "UsageError", "command_line"]
 
 #: What runs a parsed command line: takes the parsed arguments, returns the exit status.
@@ -39,3 +41,14 @@ def command_line(argv: Sequence[str] | None = None) -> str:
     """How this command was typed, for reports (``equicheck check mod:f --group c4``)."""
     args = list(sys.argv[1:] if argv is None else argv)
     return "equicheck " + " ".join(shlex.quote(a) for a in args)
+
+
+def add_backend_argument(parser: argparse.ArgumentParser) -> None:
+    """``--backend NAME``, as every command that runs checks takes it."""
+    parser.add_argument(
+        "--backend",
+        type=argparse_type(backend_name),
+        default=None,
+        metavar="NAME",
+        help="numpy (default) or cupy",
+    )

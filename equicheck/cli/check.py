@@ -10,7 +10,6 @@ from typing import Any
 
 from ..options import (
     argparse_type,
-    backend_name,
     dtypes,
     non_negative_int,
     positive_int,
@@ -19,7 +18,7 @@ from ..options import (
     timeout,
     tolerance,
 )
-from .base import Command, UsageError, command_line
+from .base import Command, UsageError, add_backend_argument, command_line
 from .targets import load_target, replay_line
 
 __all__ = ["COMMAND", "parse_shape"]
@@ -101,13 +100,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="end the check with an error when one call of f takes longer (default: no limit)",
     )
-    parser.add_argument(
-        "--backend",
-        type=argparse_type(backend_name),
-        default=None,
-        metavar="NAME",
-        help="numpy (default) or cupy",
-    )
+    add_backend_argument(parser)
     parser.add_argument(
         "--report",
         action="append",

@@ -9,8 +9,8 @@ import argparse
 import shlex
 
 from ..demo.names import CLAIM_IDS
-from ..options import argparse_type, backend_name, seed
-from .base import Command, UsageError
+from ..options import argparse_type, seed
+from .base import Command, UsageError, add_backend_argument
 
 __all__ = ["COMMAND"]
 
@@ -24,13 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--full", action="store_const", const="full", dest="mode", help="minutes: many more inputs"
     )
     parser.set_defaults(mode="default")
-    parser.add_argument(
-        "--backend",
-        type=argparse_type(backend_name),
-        default=None,
-        metavar="NAME",
-        help="numpy (default) or cupy",
-    )
+    add_backend_argument(parser)
     parser.add_argument(
         "--report",
         default=None,
