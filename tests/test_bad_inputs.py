@@ -30,7 +30,7 @@ from equicheck import (
     SpecError,
     check_equivariance,
 )
-from equicheck.engine.check import default_max_bytes
+from equicheck.engine.memory import default_max_bytes
 
 QUICK: dict[str, Any] = {"max_examples": 3, "replay_dir": None}
 

@@ -15,6 +15,7 @@ Modules, each importing only the ones listed before it:
 - ``listeners``: who is told of every result (``recording``, ``subscribe``);
 - ``evaluate``: one example: call and guard f, transform, compare, limit;
 - ``search``: Hypothesis runners and the choice of inputs and elements;
+- ``memory``: the bytes one example needs, refused above ``max_bytes=``;
 - ``check``: :func:`check_equivariance` and :func:`replay`.
 """
 

@@ -18,13 +18,11 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
 from hypothesis import settings as Settings
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
 from .. import groups as groups_mod
-from .. import options
 from ..backends import Backend
 from ..errors import EquicheckError, ReplayError, ShapeError, SpecError
 from ..groups import Element, Group
@@ -37,6 +35,7 @@ from .evaluate import Evaluator
 from .evidence import border_band
 from .failures import Failure
 from .listeners import notify
+from .memory import case_bytes, checked_max_bytes, drawn_bytes, elements_checked, refuse_too_large
 from .plan import (
     EXHAUSTIVE_LIMIT,
     Case,
@@ -46,7 +45,6 @@ from .plan import (
     checked_drawn_shape,
     checked_input_shape,
     default_shape,
-    fill_shape,
     grid_of,
     keys_from_action,
     make_plan,
@@ -155,8 +153,8 @@ def check_equivariance(
             checked_case(plan.backend, c, "inputs" if len(raw_cases) == 1 else f"inputs[{i}]")
             for i, c in enumerate(raw_cases)
         ]
-        _refuse_too_large(
-            plan, budget, _case_bytes(cases), _elements_per_example(plan, cases[0]), "check smaller inputs"
+        refuse_too_large(
+            plan, budget, case_bytes(cases), elements_checked(plan, cases[0]), "check smaller inputs"
         )
     evaluator = Evaluator(plan)
 
@@ -189,7 +187,7 @@ def check_equivariance(
             for k, shape in shapes.items():
                 label = "input_shape" if len(shapes) == 1 else f"input_shape[{k!r}]"
                 checked_drawn_shape(shape, plan.in_actions[k], label)
-            _refuse_too_large(plan, budget, *_drawn_bytes(plan, shapes, dtypes, sizes))
+            refuse_too_large(plan, budget, *drawn_bytes(plan, shapes, dtypes, sizes))
             examples = drawn_examples(plan, shapes, dtypes, families, sizes)
         exhaustive = is_exhaustive_default(plan)
         failure = run_hypothesis(evaluator, examples, settings_for(settings, max_examples), seed)
@@ -253,80 +251,6 @@ def _refuse_nested_lists(raw_cases: list[Any]) -> None:
             "list would be checked as a separate input. For one input write inputs=np.array([...]); "
             "for several, a list of arrays: inputs=[np.array(...), ...]"
         )
-
-
-#: The share of the machine's memory that one example may be estimated to need (``max_bytes``'s
-#: default); where the memory size cannot be read, :data:`FALLBACK_MAX_BYTES` is the limit.
-MAX_BYTES_SHARE = 0.5
-FALLBACK_MAX_BYTES = 8 * 2**30
-
-
-def default_max_bytes() -> int:
-    """``max_bytes``'s default: :data:`MAX_BYTES_SHARE` of the physical memory (8 GiB where
-    ``os.sysconf`` cannot tell it)."""
-    try:
-        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError):
-        return FALLBACK_MAX_BYTES
-    return int(total * MAX_BYTES_SHARE) if total > 0 else FALLBACK_MAX_BYTES
-
-
-def checked_max_bytes(value: Any) -> int:
-    """``max_bytes=`` checked (a whole number >= 1), or its default for None."""
-    given = options.max_bytes(value, name="max_bytes")
-    return given if given is not None else default_max_bytes()
-
-
-def _elements_per_example(plan: Plan, case: Case | None, grid: tuple[int, int] | None = None) -> int:
-    fixed = finite_elements(plan, grid_of(plan, case) if case is not None else grid)
-    return len(fixed) if fixed is not None else plan.elements_per_example
-
-
-def _case_bytes(cases: list[Case]) -> int:
-    """Bytes of the largest given case."""
-    return max(
-        sum(int(getattr(v, "nbytes", 8 * math.prod(v.shape))) for v in case.values()) for case in cases
-    )
-
-
-def _drawn_bytes(
-    plan: Plan, shapes: dict[Key, tuple[Any, ...]], dtypes: Sequence[str], sizes: tuple[int, int]
-) -> tuple[int, int]:
-    """Bytes of the largest case the search can draw (sizes drawn by strategies counted as 1)
-    and the elements checked on it."""
-    grid = (sizes[1], sizes[1])
-    itemsize = max(np.dtype(d).itemsize for d in dtypes)
-    total = 0
-    for k, shape in shapes.items():
-        action = plan.in_actions[k]
-        channels = action.fiber.prepare(plan.group).channels() if action.fiber is not None else None
-        concrete = tuple(1 if isinstance(n, st.SearchStrategy) else n for n in shape)
-        total += itemsize * math.prod(fill_shape(concrete, action, grid, channels))
-    return total, _elements_per_example(plan, None, grid)
-
-
-def _refuse_too_large(
-    plan: Plan, budget: int, case_bytes: int, elements: int, lower: str = "lower sizes= (or input_shape=)"
-) -> None:
-    """Refuse, before any work, a check whose example is estimated to need more than
-    ``budget`` bytes: the inputs and their transforms, f's outputs, and the moved outputs
-    (3 x the input's bytes x (1 + elements per example))."""
-    estimate = 3 * case_bytes * (1 + elements)
-    if estimate > budget:
-        raise ShapeError(
-            f"one example of this check is estimated to need {_size(estimate)} (3 x {_size(case_bytes)} "
-            f"of input x (1 + {elements} elements): inputs and transforms, f's outputs, moved "
-            f"outputs), more than max_bytes = {_size(budget)}; {lower}, check fewer elements per input "
-            "(elements=, elements_per_example=), or raise max_bytes= if the machine has the memory"
-        )
-
-
-def _size(n: float) -> str:
-    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if n < 1024 or unit == "PiB":
-            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.3g} {unit}"
-        n /= 1024
-    return f"{n:.3g} PiB"
 
 
 def _shapes(
