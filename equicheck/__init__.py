@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from . import errors
 from .errors import (  # noqa: F401 - re-exported: the root's eager names
     BackendUnavailableError,
     DtypeError,
@@ -56,22 +57,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "ElementError": ("equicheck.result", "ElementError"),
 }
 
-__all__ = sorted(
-    [
-        "BackendUnavailableError",
-        "DtypeError",
-        "EquicheckError",
-        "EquivarianceError",
-        "FunctionError",
-        "KeywordError",
-        "OptionError",
-        "ReplayError",
-        "ShapeError",
-        "SpecError",
-        "__version__",
-        *_LAZY,
-    ]
-)
+__all__ = sorted([*errors.__all__, "__version__", *_LAZY])
 
 
 def __getattr__(name: str) -> Any:

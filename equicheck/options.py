@@ -113,9 +113,8 @@ def seed(value: Any, *, name: str = "the seed") -> int:
     return _integer(value, 0, name, "an integer seed >= 0")
 
 
-def tolerance(value: Any, *, name: str = "the tolerance") -> float:
-    """A tolerance (rtol, atol): a finite number >= 0, as a float (``-0.0`` becomes ``0.0``)."""
-    allowed = "a finite number >= 0 such as 1e-5"
+def _finite(value: Any, name: str, allowed: str, positive: bool) -> float:
+    """``value`` as a finite float, at least 0 (above 0 when ``positive``)."""
     if isinstance(value, bool):
         raise _unreadable(name, value, allowed)
     try:
@@ -124,28 +123,22 @@ def tolerance(value: Any, *, name: str = "the tolerance") -> float:
         raise _unreadable(name, value, allowed) from None
     if not math.isfinite(number):
         raise _not_allowed(name, "finite", number, allowed)
-    if number < 0:
-        raise _not_allowed(name, ">= 0", number, allowed)
-    return abs(number)
+    if number < 0 or (positive and number == 0):
+        raise _not_allowed(name, "> 0" if positive else ">= 0", number, allowed)
+    return abs(number)  # -0.0 becomes 0.0
+
+
+def tolerance(value: Any, *, name: str = "the tolerance") -> float:
+    """A tolerance (rtol, atol): a finite number >= 0, as a float (``-0.0`` becomes ``0.0``)."""
+    return _finite(value, name, "a finite number >= 0 such as 1e-5", positive=False)
 
 
 def timeout(value: Any, *, name: str = "the timeout") -> float | None:
     """A time limit in seconds: a finite number > 0, as a float, or None (also the text
     ``none``, ``off`` or an empty string) for no limit."""
-    allowed = "a number of seconds > 0 such as 10, or none for no limit"
     if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "off")):
         return None
-    if isinstance(value, bool):
-        raise _unreadable(name, value, allowed)
-    try:
-        number = float(value.strip() if isinstance(value, str) else value)
-    except (TypeError, ValueError):
-        raise _unreadable(name, value, allowed) from None
-    if not math.isfinite(number):
-        raise _not_allowed(name, "finite", number, allowed)
-    if number <= 0:
-        raise _not_allowed(name, "> 0", number, allowed)
-    return number
+    return _finite(value, name, "a number of seconds > 0 such as 10, or none for no limit", positive=True)
 
 
 def max_bytes(value: Any, *, name: str = "max_bytes") -> int | None:

@@ -141,10 +141,9 @@ class FloorProbe:
         out_actions: dict[Key, Action],
     ) -> None:
         """Measure the probe floors of this input if any element interpolates."""
-        self.fx, self.out_actions = fx, out_actions
-        self.input_rms = input_rms(self.backend.xp, case)
-        self.d_in, self.d_out = {}, None
-        if not all(g.exact for g in elements):
+        if all(g.exact for g in elements):
+            self.d_in, self.d_out = {}, None  # nothing to measure: the exact rule judges them
+        else:
             self.probe(call, case, in_actions, fx, out_actions)
 
     def probe(

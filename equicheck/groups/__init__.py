@@ -191,19 +191,6 @@ def _wrapped(text: str) -> bool:
     if not (text.startswith("(") and text.endswith(")")):
         return False
     return next((i == len(text) - 1 for i, ch, depth in _scan(text) if ch in ")]}" and depth == 0), False)
-    depth, quote = 0, ""
-    for i, ch in enumerate(text):
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "'\"":
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-            if depth == 0:
-                return i == len(text) - 1
-    return False
 
 
 def _product(text: str, whole: str) -> Element:
