@@ -1,0 +1,1 @@
+"""Actions on graphs: node features, adjacency, edge_index, edge features under node permutations."""

@@ -1,0 +1,1 @@
+"""Actions on point clouds: positions, vectors, pseudovectors, tensors, irreps, point permutations."""

@@ -1,0 +1,1 @@
+"""PyTorch Geometric Data and Batch objects as inputs and outputs."""

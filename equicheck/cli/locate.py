@@ -1,0 +1,1 @@
+"""equicheck locate: layer-by-layer localisation from the command line."""

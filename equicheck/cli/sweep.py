@@ -1,0 +1,1 @@
+"""equicheck sweep: run a sweep file."""

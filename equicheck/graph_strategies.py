@@ -1,0 +1,1 @@
+"""Hypothesis strategies for graphs (random, trees, regular, disconnected, isolated nodes)."""

@@ -1,0 +1,1 @@
+"""Groups on coordinates: Euclidean motions and permutations of points or nodes."""

@@ -1,0 +1,2 @@
+"""Layer-by-layer localisation: which layer of a network breaks equivariance
+(docs/locate.md)."""

@@ -1,0 +1,1 @@
+"""Hypothesis strategies for point clouds (families that break real models)."""

@@ -1,0 +1,1 @@
+"""The layers section of a report: a localisation's per-layer errors."""

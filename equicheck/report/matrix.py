@@ -1,0 +1,1 @@
+"""The matrix view of a sweep: targets x groups, a verdict in each cell."""
