@@ -126,6 +126,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATH",
         help="write a report of all checks to PATH (.json, .html or .md; repeatable); ini: equicheck_report",
     )
+    group.addoption(
+        "--equicheck-locate",
+        action="store_true",
+        default=False,
+        help="when a check of a torch.nn.Module made through the equicheck fixture fails, add the "
+        "layer that breaks it (equicheck.locate) to the check's report and message",
+    )
     parser.addini("equicheck_backend", "default of --equicheck-backend", default=None)
     parser.addini("equicheck_dtype", "default of --equicheck-dtype", default=None)
     parser.addini("equicheck_examples", "default of --equicheck-examples", default=None)
@@ -623,15 +630,45 @@ class EquicheckFixture:
         from .engine import check_equivariance
 
         merged = self.keywords(group, **kwargs)
-        return check_equivariance(f, merged.pop("group"), **merged)
+        result = check_equivariance(f, merged.pop("group"), **merged)
+        self._localise(f, result, merged)
+        return result
 
     def assert_equivariant(self, f: Callable[..., Any], group: Any = None, **kwargs: Any) -> CheckResult:
         """:func:`equicheck.assert_equivariant` with this run's and test's settings."""
         __tracebackhide__ = True
         from .assertions import assert_equivariant
+        from .errors import EquivarianceError
 
         merged = self.keywords(group, **kwargs)
-        return assert_equivariant(f, merged.pop("group"), **merged)
+        try:
+            return assert_equivariant(f, merged.pop("group"), **merged)
+        except EquivarianceError as exc:
+            found = self._localise(f, exc.result, merged)
+            if found:
+                raise EquivarianceError(f"{exc}\n\n{found}", exc.result) from None
+            raise
+
+    def _localise(self, f: Any, result: Any, keywords: dict[str, Any]) -> str:
+        """With ``--equicheck-locate``: the localisation of a failed check of a torch.nn.Module,
+        kept on the result (``result.layers``, shown in reports); its summary line, or ''."""
+        if not self._run.config.getoption("equicheck_locate", False) or result is None or result.passed:
+            return ""
+        if not hasattr(f, "named_modules") or result.counterexample is None:
+            return ""
+        from .layerwise import locate
+
+        shape = keywords.get("input_shape")
+        if not isinstance(shape, tuple) or not all(isinstance(n, int) for n in shape):
+            shape = tuple(result.counterexample.input_shapes[0])
+        action = keywords.get("in_action", "spatial")
+        try:
+            located = locate(f, result.group, input_shape=shape, in_action=action, name=result.function)
+        except Exception as exc:  # noqa: BLE001 - the check's own verdict stands
+            result.extra["locate_error"] = f"{type(exc).__name__}: {exc}"
+            return ""
+        result.layers = located.to_dict()
+        return located.summary()
 
     def assert_invariant(self, f: Callable[..., Any], group: Any = None, **kwargs: Any) -> CheckResult:
         """:func:`equicheck.assert_invariant` with this run's and test's settings (a

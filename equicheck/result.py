@@ -95,6 +95,8 @@ class CheckResult:
     #: extra figures (interpolation floor, Lie derivatives, consistency, ...)
     extra: dict[str, Any] = field(default_factory=dict)
     test_id: str | None = None
+    #: layer-by-layer localisation (``equicheck.locate``'s ``LocateResult.to_dict()``), or None
+    layers: dict[str, Any] | None = None
 
     @property
     def passed(self) -> bool:

@@ -22,6 +22,16 @@ SCRIPTS: dict[str, tuple[list[str], list[str]]] = {
         ["PASSED p4_features under p4", "PASSED p4_classifier under c4"],
     ),
     "pytorch_model.py": (["--examples", "3"], ["max-pool, shifts by 1"]),
+    "e3nn_potential.py": (["--examples", "8"], ["as expected"]),
+    "pyg_gcn.py": (
+        ["--examples", "8"],
+        ["GCN, per-node outputs    PASSED", "GCN reading node 0       FAILED"],
+    ),
+    "locate_resnet_bug.py": (
+        ["--size", "16"],
+        ["the bug: layer1.1.conv2", "after the fix: no layer breaks equivariance"],
+    ),
+    "sweep_models.py": (["--examples", "3"], ["18 cells (14 passed, 4 failed)", "as expected"]),
     "write_report.py": (
         ["--examples", "4", "--out", "out"],
         ["wrote out/report.html", "wrote out/report.md"],

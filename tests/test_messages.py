@@ -179,7 +179,7 @@ def test_a_factory_instead_of_its_model_says_call_it():
         ("group", "C4", "did you mean 'c4'?"),
         ("group", "P4M", "did you mean 'p4m'?"),
         ("group", "rotation", "'c4' (quarter turns, exact) or 'so2'"),
-        ("group", "translate", "did you mean 'translation'?"),
+        ("group", "translate", "did you mean 'translation'"),
         ("action", "spacial", "did you mean 'spatial'?"),
         ("action", "Trivial", "did you mean 'trivial'?"),
     ],

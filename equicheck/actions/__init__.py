@@ -17,12 +17,29 @@ from __future__ import annotations
 from .base import Action
 from .fibers import Fiber, Matrix, Regular, Vector
 from .field import Field, Via, from_dict, from_name, is_named, matrix, regular, spatial, trivial, vector, via
+from .graphs import Adjacency, Batch, EdgeIndex, EdgeOrder, Edges, Nodes
 from .interpolation import interpolation_order
+from .points import PointAction, cell, irreps, positions, pseudovectors, scalars, tensor, types, vectors
 from .spatial_part import Spatial, register_spatial
 
 __all__ = [
     "Action",
+    "Adjacency",
+    "Batch",
+    "EdgeIndex",
+    "EdgeOrder",
+    "Edges",
+    "Nodes",
     "Fiber",
+    "PointAction",
+    "cell",
+    "irreps",
+    "positions",
+    "pseudovectors",
+    "scalars",
+    "tensor",
+    "types",
+    "vectors",
     "Field",
     "Matrix",
     "Regular",

@@ -33,6 +33,14 @@ class Action(Named):
         """The part that mixes a channel axis (None: channels do not mix)."""
         return None
 
+    #: What the point axis enumerates, in messages ("worst node: 2 of 5").
+    item: str = "point"
+
+    def point_axis(self, ndim: int) -> int | None:
+        """The axis of an ``ndim``-axis array that enumerates points, nodes or edges (None: none);
+        the reports give the error per entry of that axis."""
+        return None
+
     @property
     def exact(self) -> bool:
         """True when the action is an index permutation or exact linear map (no interpolation)."""

@@ -20,6 +20,8 @@ from ..options import did_you_mean
 from ..spec import Spec, bare_word, parse_spec
 from .base import Action
 from .fibers import Fiber, Matrix, Regular, Vector
+from .graphs import Adjacency, Batch, EdgeIndex, EdgeOrder, Edges, Nodes
+from .points import ACTIONS as POINT_ACTIONS
 from .spatial_part import Spatial
 
 __all__ = ["Field", "from_dict", "from_name", "matrix", "regular", "spatial", "trivial", "vector", "via"]
@@ -207,6 +209,14 @@ ACTION_HINTS = {
     "grid": "'spatial'",
     "image": "'spatial'",
     "channels": "'regular' (orientation channels) or 'vector'",
+    "graph": "'trivial' (a per-graph output does not move under node permutations)",
+    "readout": "'trivial' (a per-graph output does not move under node permutations)",
+    "edge_attr": "'edges' (edge features do not move under node permutations)",
+    "forces": "'vectors' (polar vectors of each point)",
+    "coordinates": "'positions'",
+    "pos": "'positions'",
+    "energy": "'trivial' (an invariant output)",
+    "features": "\"irreps('...')\" (e3nn irreps) or 'scalars'",
 }
 
 _ACTIONS: dict[str, Callable[..., Action]] = {
@@ -214,6 +224,15 @@ _ACTIONS: dict[str, Callable[..., Action]] = {
     "spatial": spatial,
     "regular": regular,
     "vector": vector,
+    # graphs (actions/graphs.py): node permutations and permutations of the edge order
+    "nodes": Nodes,
+    "adjacency": Adjacency,
+    "edge_index": EdgeIndex,
+    "edges": Edges,
+    "edge_order": EdgeOrder,
+    "batch": Batch,
+    # point clouds (actions/points.py): positions, vectors, tensors, irreps, scalars, types, cell
+    **POINT_ACTIONS,
 }
 
 

@@ -10,6 +10,9 @@ unchanged.
 Frameworks are recognised by name (:func:`framework_of`), so asking never imports one; mark a
 plain Python function that calls torch/jax inside with :func:`torch_function` or
 :func:`jax_function`.
+
+PyTorch Geometric's ``Data`` and ``Batch`` objects: :mod:`equicheck.adapters.pyg` (imported on
+use) turns them into dicts of arrays and back, and wraps models that take one ``Data``.
 """
 
 from __future__ import annotations

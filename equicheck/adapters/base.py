@@ -121,6 +121,11 @@ class Adapted:
         """Where the model runs, for reports (``'cpu'``, ``'cuda:0'``)."""
         return "cpu"
 
+    def in_float64(self) -> Callable[..., Any] | None:
+        """This model computing in float64, for the check's rounding estimate (how far the
+        model's own rounding moves its outputs), or None when there is no such version."""
+        return None
+
     def info(self) -> dict[str, Any]:
         """Framework, version and device, for reports (PyTorch adds its TF32 switches)."""
         return {"framework": self.framework, "device": self.device}

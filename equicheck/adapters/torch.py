@@ -10,6 +10,7 @@ tensors; CuPy arrays and CUDA tensors are exchanged by DLPack, without a copy.
 from __future__ import annotations
 
 import contextlib
+import copy
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -27,6 +28,9 @@ except ImportError as _exc:  # pragma: no cover - exercised only without torch
 __all__ = ["TorchAdapted", "adapt_torch"]
 
 # Layers whose output depends on the training mode: named in the training-mode warning.
+#: Floating dtypes below float64: such a module gets a float64 copy for the rounding estimate.
+_NARROW = (torch.float32, torch.float16, torch.bfloat16)
+
 _MODE_SENSITIVE = ("Dropout", "BatchNorm", "InstanceNorm", "SyncBatchNorm", "RReLU", "AlphaDropout")
 
 
@@ -83,10 +87,26 @@ class TorchAdapted(Adapted):
         self.dtype = dtype
         self.train = train
         self._cupy = backend.xp if backend.name == "cupy" else None
+        self._wide: TorchAdapted | None = None
 
     @property
     def device(self) -> str:
         return str(self.torch_device)
+
+    def in_float64(self) -> TorchAdapted | None:
+        """A float64 deep copy of a lower-precision module (made once; the user's module is
+        untouched), or None for functions, float64 modules and modules that refuse a copy."""
+        module = self.module
+        if self._wide is None and module is not None and self.dtype in _NARROW:
+            try:
+                wide = copy.deepcopy(module).to(dtype=torch.float64)
+            except Exception:  # noqa: BLE001 - a module that cannot be copied has no float64 version
+                return None
+            fn = wide if self.original is module else getattr(wide, self.original.__name__)
+            self._wide = TorchAdapted(
+                fn, self.backend, device=self.torch_device, dtype=torch.float64, train=self.train
+            )
+        return self._wide
 
     def info(self) -> dict[str, Any]:
         out = super().info()

@@ -15,13 +15,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import backends, check, demo, report
+from . import backends, check, demo, locate, report, sweep
 from .base import Command, Runner, UsageError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: Every subcommand, in the order ``equicheck --help`` lists them. Register new ones here.
 COMMANDS: list[Command] = [demo.COMMAND, check.COMMAND, report.COMMAND, backends.COMMAND]
+COMMANDS.append(sweep.COMMAND)
+COMMANDS.append(locate.COMMAND)
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Runner]]:

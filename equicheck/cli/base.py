@@ -14,9 +14,16 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..options import argparse_type, backend_name
+from ..options import argparse_type, backend_name, non_negative_int, tolerance
 
-__all__ = ["Command", "Runner", "UsageError", "command_line"]
+__all__ = [
+    "Command",
+    "Runner",
+    "UsageError",
+    "add_backend_argument",
+    "add_comparison_arguments",
+    "command_line",
+]
 
 #: What runs a parsed command line: takes the parsed arguments, returns the exit status.
 Runner = Callable[[argparse.Namespace], int]
@@ -52,3 +59,22 @@ def add_backend_argument(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="numpy (default) or cupy",
     )
+
+
+def add_comparison_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--margin``, ``--rtol`` and ``--atol``: how outputs are compared, wherever they are."""
+    parser.add_argument(
+        "--margin",
+        type=argparse_type(non_negative_int, name="the margin"),
+        default=0,
+        metavar="N",
+        help="ignore N entries along borders",
+    )
+    for name in ("rtol", "atol"):
+        kind = "relative" if name == "rtol" else "absolute"
+        parser.add_argument(
+            f"--{name}",
+            type=argparse_type(tolerance, name=name),
+            default=None,
+            help=f"{kind} tolerance (default: per dtype)",
+        )

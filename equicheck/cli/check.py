@@ -11,14 +11,12 @@ from typing import Any
 from ..options import (
     argparse_type,
     dtypes,
-    non_negative_int,
     positive_int,
     seed,
     shape,
     timeout,
-    tolerance,
 )
-from .base import Command, UsageError, add_backend_argument, command_line
+from .base import Command, UsageError, add_backend_argument, add_comparison_arguments, command_line
 from .targets import load_target, replay_line
 
 __all__ = ["COMMAND", "parse_shape"]
@@ -74,25 +72,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--batched", action="store_true", help="f takes a batch on axis 0: one call for all elements"
     )
-    parser.add_argument(
-        "--margin",
-        type=argparse_type(non_negative_int, name="the margin"),
-        default=0,
-        metavar="N",
-        help="ignore N entries along borders",
-    )
-    parser.add_argument(
-        "--rtol",
-        type=argparse_type(tolerance, name="rtol"),
-        default=None,
-        help="relative tolerance (default: per dtype)",
-    )
-    parser.add_argument(
-        "--atol",
-        type=argparse_type(tolerance, name="atol"),
-        default=None,
-        help="absolute tolerance (default: per dtype)",
-    )
+    add_comparison_arguments(parser)
     parser.add_argument(
         "--timeout",
         type=argparse_type(timeout, name="the timeout"),

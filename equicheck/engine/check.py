@@ -23,8 +23,10 @@ from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
 from .. import groups as groups_mod
+from ..actions import Adjacency, Batch, EdgeIndex, EdgeOrder, Edges, Nodes, PointAction
 from ..backends import Backend
 from ..errors import EquicheckError, ReplayError, ShapeError, SpecError
+from ..graph_strategies import graph_inputs
 from ..groups import Element, Group
 from ..options import checked_keywords, reject_unknown_keywords, size_range
 from ..options import dtypes as dtype_names
@@ -44,6 +46,7 @@ from .plan import (
     checked_case,
     checked_drawn_shape,
     checked_input_shape,
+    default_point_shape,
     default_shape,
     grid_of,
     keys_from_action,
@@ -52,7 +55,9 @@ from .plan import (
 )
 from .search import (
     drawn_examples,
+    drawn_point_examples,
     finite_elements,
+    has_points,
     is_exhaustive_default,
     run_direct,
     run_hypothesis,
@@ -67,6 +72,10 @@ def _is_single_shape(shape: Any) -> bool:
     return isinstance(shape, (tuple, list)) and all(
         n is None or isinstance(n, (int, st.SearchStrategy)) for n in shape
     )
+
+
+#: The actions of graph inputs; a check whose inputs they move draws whole graphs.
+GRAPH_ACTIONS = (Adjacency, Batch, EdgeIndex, EdgeOrder, Edges, Nodes)
 
 
 @checked_keywords
@@ -147,6 +156,8 @@ def check_equivariance(
         name=name,
         timeout=timeout,
     )
+    if inputs is None and input_shape is None and _draws_graphs(plan):
+        strategy = st.sampled_from(dtypes).flatmap(lambda dtype: graph_inputs(in_action, dtype=dtype))
     cases = None
     if raw_cases is not None:
         cases = [
@@ -188,7 +199,10 @@ def check_equivariance(
                 label = "input_shape" if len(shapes) == 1 else f"input_shape[{k!r}]"
                 checked_drawn_shape(shape, plan.in_actions[k], label)
             refuse_too_large(plan, budget, *drawn_bytes(plan, shapes, dtypes, sizes))
-            examples = drawn_examples(plan, shapes, dtypes, families, sizes)
+            if has_points(plan):  # point clouds: n points from the cloud families
+                examples = drawn_point_examples(plan, shapes, dtypes, families, sizes)
+            else:
+                examples = drawn_examples(plan, shapes, dtypes, families, sizes)
         exhaustive = is_exhaustive_default(plan)
         failure = run_hypothesis(evaluator, examples, settings_for(settings, max_examples), seed)
     if evaluator.timed_out is not None:
@@ -197,12 +211,21 @@ def check_equivariance(
         if failure.details.input is not None:
             failure.message += f" (input: {failure.details.input})"
 
-    border = _border(plan, evaluator, failure) if failure is not None else None
+    if failure is not None and (has_points(plan) or failure.details.mismatch is not None):
+        failure.message += _points_hint(evaluator, failure, has_points(plan))
+    border = _border(plan, evaluator, failure) if failure is not None and not has_points(plan) else None
     if failure is not None and border is not None:
         failure.message += " — " + border["hint"]
     result = _result(plan, evaluator, failure, exhaustive, seed, start, border)
     notify(result)
     return result
+
+
+def _draws_graphs(plan: Plan) -> bool:
+    """Whether the inputs are a graph's (node features, edge_index, ...) and none of them a
+    point cloud's: graphs are then drawn whole (:func:`~equicheck.graph_strategies.graph_inputs`)."""
+    actions = plan.in_actions.values()
+    return any(isinstance(a, GRAPH_ACTIONS) for a in actions) and not has_points(plan)
 
 
 def _border(plan: Plan, evaluator: Evaluator, failure: Failure) -> dict[str, Any] | None:
@@ -242,6 +265,28 @@ def _border(plan: Plan, evaluator: Evaluator, failure: Failure) -> dict[str, Any
     return {"k": k, "where": where, "hint": hint}
 
 
+def _points_hint(evaluator: Evaluator, failure: Failure, points: bool) -> str:
+    """The element in words (axis and angle) and the point (node, edge) that carries the
+    largest error; for point clouds, whether f's own rounding could be measured."""
+    d = failure.details
+    if failure.kind != "mismatch" or d.mismatch is None or d.case is None:
+        return ""
+    describe = getattr(d.mismatch.element, "describe", None)
+    text = f" ({describe()})" if describe is not None else ""
+    errors = evaluator.figures(d.mismatch, d.case).arrays.get("point_error")
+    if errors is not None and errors.size:
+        worst = int(errors.argmax())
+        item = d.mismatch.out_action.item
+        text += f" — worst {item}: {worst} of {errors.size} (|difference| {float(errors[worst]):.3g})"
+    if points and evaluator.without_float64:
+        text += (
+            " — f answered float64 inputs in a lower precision, so its own rounding could not be "
+            "measured (a PyTorch function with a pinned dtype, or a module that cannot be copied, "
+            "runs in float32): check a function that follows its input's dtype (docs/points.md)"
+        )
+    return text
+
+
 def _refuse_nested_lists(raw_cases: list[Any]) -> None:
     """A list given as ``inputs=`` means several inputs; a list of lists is almost always one
     array written as nested lists: say so instead of reading its rows as separate inputs."""
@@ -261,6 +306,12 @@ def _shapes(
         return {k: tuple(v) for k, v in to_case(input_shape).items()}
     if input_shape is not None:
         return {keys[0]: tuple(input_shape)}
+    if has_points(plan):
+        points = {k: a for k, a in plan.in_actions.items() if isinstance(a, PointAction)}
+        shapes = {k: default_point_shape(a, plan.group) for k, a in points.items()}
+        if len(shapes) != len(plan.in_actions):
+            raise EquicheckError("pass input_shape= for the inputs that are not point actions")
+        return {k: (2, *v) for k, v in shapes.items()} if batched else shapes
     shapes = {keys[0]: default_shape(plan.in_actions[keys[0]])}
     return {k: (2, *v) for k, v in shapes.items()} if batched else shapes
 
@@ -279,6 +330,8 @@ def _result(
     message = None
     if failure is not None:
         message = failure.message + (f" (seed={seed})" if seed is not None else "")
+        if failure.kind == "mismatch":
+            message += _locate_hint(plan, failure)
     decision = verdict.decide(
         rtol=plan.rtol,
         atol=plan.atol,
@@ -377,6 +430,30 @@ def _counterexample(plan: Plan, evaluator: Evaluator, failure: Failure, seed: in
         replay=replay_line,
         path=str(path) if path is not None else None,
         arrays=figures.arrays if figures else {},
+    )
+
+
+def _locate_hint(plan: Plan, failure: Failure) -> str:
+    """For a PyTorch module that failed on a grid: the call that finds the layer that breaks
+    it (point clouds and graphs have no layer-by-layer localisation yet)."""
+    from ..adapters import Adapted, Declared, framework_of
+
+    if has_points(plan) or _draws_graphs(plan) or any(
+        a.spatial is None for a in plan.in_actions.values()
+    ):
+        return ""
+
+    f: Any = plan.f
+    while isinstance(f, (Adapted, Declared)):
+        f = f.original if isinstance(f, Adapted) else f.fn
+    if framework_of(f) != "torch" or not hasattr(f, "named_modules"):
+        return ""
+    case = failure.details.case or {}
+    shapes = [tuple(int(n) for n in v.shape) for v in case.values() if hasattr(v, "shape")]
+    shape = f"input_shape={shapes[0]}" if len(shapes) == 1 else "input_shape=..."
+    return (
+        f" — to find the layer that breaks it: equicheck.locate(model, {plan.group.name!r}, {shape}) "
+        "(docs/locate.md)"
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +20,8 @@ import numpy as np
 from hypothesis import target
 from hypothesis.control import currently_in_test_context
 
-from ..actions import Action
+from ..actions import Action, PointAction
+from ..adapters.base import Adapted
 from ..errors import EquicheckError, ShapeError
 from ..groups import Element
 from . import verdict
@@ -73,6 +74,11 @@ def _has_non_finite(xp: Any, case: Case) -> bool:
     )
 
 
+def _bound(action: Action, case: Case) -> Action:
+    """A point action reading the other inputs it names (a cell, edges) from ``case``."""
+    return action.bind(case) if isinstance(action, PointAction) else action
+
+
 class Evaluator:
     """Evaluates examples for one plan and keeps the state of the search."""
 
@@ -81,12 +87,19 @@ class Evaluator:
         self.state = SearchState()
         self.xp = plan.backend.xp
         self._prepared: dict[Any, Any] = {}
+        #: The out actions per tuple of output keys, built once (so prepared once, and their
+        #: matrix caches kept across examples)
+        self._out_actions: dict[tuple[Key, ...], dict[Key, Action]] = {}
         self._rounding_cache: dict[str, Any] = {}
         #: The timeout failure, once a call of f did not return within ``plan.timeout``.
         self.timed_out: Failure | None = None
         #: The current example's inputs (whether they hold NaN or inf is asked only when an
         #: output does: then NaN outputs may agree)
         self._case: Case = {}
+        #: Whether f answered float64 inputs in a lower precision (its rounding then cannot be
+        #: measured: a float32 PyTorch module, say).
+        self.without_float64 = False
+        self._wide_f: Callable[..., Any] | None = None
         #: Whether results steer Hypothesis (``target``); off when checking a user's given values.
         self.steer = True
         #: The interpolation floor (only for checks that can interpolate) and its tally.
@@ -99,7 +112,9 @@ class Evaluator:
             self.classifier = ClassifierTally()
 
     # --- calling f safely -------------------------------------------------------------------
-    def call(self, case: Case, what: str, element: Element | None = None) -> dict[Key, Any]:
+    def call(
+        self, case: Case, what: str, element: Element | None = None, precise: bool = False
+    ) -> dict[Key, Any]:
         """f on ``case`` (which f may not keep), its outputs as backend arrays by key.
 
         With ``timeout`` set, f runs in a daemon thread and a call that does not return in
@@ -107,7 +122,7 @@ class Evaluator:
         later call raises the same kind at once) and the thread still running f is abandoned."""
         where = repr(element) if element is not None else None
         if self.timed_out is None:
-            finished, out = self._call_f(case, what, where)
+            finished, out = self._call_f(case, what, where, precise)
             if finished:
                 return self._outputs(out)
             inputs = ", ".join(f"{dtype_name(v.dtype)}{list(v.shape)}" for v in case.values())
@@ -127,18 +142,29 @@ class Evaluator:
             )
         raise failure  # one raise for both, so Hypothesis sees one failure, not a flaky one
 
-    def _call_f(self, case: Case, what: str, element: str | None) -> tuple[bool, Any]:
+    def _float64_f(self) -> Callable[..., Any]:
+        """f computing in float64 for the rounding estimate: an adapted model's float64 version
+        (a float32 PyTorch module's float64 copy), else f itself (NumPy follows its inputs)."""
+        if self._wide_f is None:
+            f = self.plan.f
+            wide = f.in_float64() if isinstance(f, Adapted) else None
+            self._wide_f = f if wide is None else wide
+        return self._wide_f
+
+    def _call_f(self, case: Case, what: str, element: str | None, precise: bool = False) -> tuple[bool, Any]:
         """``(True, f(case))``, or ``(False, None)`` when f did not return within the timeout; an
-        exception of f becomes an ``exception`` failure."""
+        exception of f becomes an ``exception`` failure. ``precise``: f in float64 (the rounding
+        estimate)."""
+        f = self._float64_f() if precise else self.plan.f
         args = [case[k] for k in sorted(k for k in case if isinstance(k, int))]
         kwargs = {k: v for k, v in case.items() if isinstance(k, str)}
         timeout = self.plan.timeout
         start = time.perf_counter()
         try:
             if timeout is None:
-                done: tuple[bool, Any] = (True, self.plan.f(*args, **kwargs))
+                done: tuple[bool, Any] = (True, f(*args, **kwargs))
             else:
-                done = call_in_thread(self.plan.f, args, kwargs, timeout, self.plan.backend)
+                done = call_in_thread(f, args, kwargs, timeout, self.plan.backend)
             self.state.returned = self.state.returned or done[0]
             return done
         except Exception as exc:
@@ -216,11 +242,19 @@ class Evaluator:
             self._prepared[key] = action.prepare(self.plan.group, shape)
         return self._prepared[key]
 
+    def _input_actions(self, case: Case) -> dict[Key, Action]:
+        """The prepared action of every input of ``case``, point actions bound to it."""
+        actions = self.plan.in_actions
+        return {k: _bound(self.prepare(actions[k], tuple(v.shape)), case) for k, v in case.items()}
+
     def out_actions(self, fx: dict[Key, Any], description: str) -> dict[Key, Action]:
         """The prepared action of every output of f (a ``shape`` failure if one cannot act)."""
-        raw = self.plan.out_actions(list(fx))
+        keys = tuple(fx)
+        if keys not in self._out_actions:
+            self._out_actions[keys] = self.plan.out_actions(list(keys))
+        raw = self._out_actions[keys]
         try:
-            return {k: self.prepare(raw[k], tuple(v.shape)) for k, v in fx.items()}
+            return {k: _bound(self.prepare(raw[k], tuple(v.shape)), self._case) for k, v in fx.items()}
         except ShapeError as exc:
             shapes = {k: tuple(v.shape) for k, v in fx.items()}
             names = ", ".join(sorted({raw[k].name for k in fx}))
@@ -263,7 +297,7 @@ class Evaluator:
         """Check one input against ``elements``; raise :class:`Failure` on the first violation."""
         plan, state = self.plan, self.state
         state.examples += 1
-        in_actions = {k: self.prepare(plan.in_actions[k], tuple(v.shape)) for k, v in case.items()}
+        in_actions = self._input_actions(case)
         scale = input_scale(self.xp, list(case.values()))
         self._case = case
         for v in case.values():
@@ -282,6 +316,7 @@ class Evaluator:
             self.probe.start(self.call, case, in_actions, list(elements), fx, out_actions)
 
         first_failure: Failure | None = None
+        names = [repr(g) for g in elements]  # once: reprs of drawn rotations cost microseconds
         per_element = [0.0] * len(elements)
         example_ratio = 0.0
         probe_ratio = 0.0
@@ -296,23 +331,23 @@ class Evaluator:
                 )
                 probe_ratio = max(probe_ratio, pair_ratio)
                 example_ratio = max(example_ratio, verdict.ratio(err, limit))
-                if state.seen.consider(err, limit, tol.dtype, repr(g), description):
+                if state.seen.consider(err, limit, tol.dtype, names[i], description):
                     state.worst_ref = (case, a_list[i], b_list[i], masks[i], act)
                 if verdict.exceeds(err, limit) and first_failure is None:
                     # the figures are computed once, for the final (shrunk) failure only
                     first_failure = Failure(
                         "mismatch",
-                        f"f(g·x) != g·f(x) for g = {g!r}",
+                        f"f(g·x) != g·f(x) for g = {names[i]}",
                         FailureDetails(
-                            element=repr(g),
+                            element=names[i],
                             input=description,
                             case=case,
                             error=err,
                             mismatch=Mismatch(g, k, a_list[i], b_list[i], masks[i], limit, floor, act),
                         ),
                     )
-        for g, err in zip(elements, per_element):
-            state.seen.record(repr(g), err)
+        for name, err in zip(names, per_element):
+            state.seen.record(name, err)
         self._steer(example_ratio, probe_ratio)
         if first_failure is not None:
             raise first_failure
@@ -455,6 +490,10 @@ class Evaluator:
         if not (verdict.exceeds(err, tol.rtol) and tol.low_precision and g.exact):
             return tol.rtol, 0.0
         allowance = verdict.rounding_allowance(tol.rtol, self._rounding(case, tcase, key, fx, a, floor))
+        if any(isinstance(act, PointAction) for act in self.plan.in_actions.values()):
+            # not capped: a cloud moved far from the origin cannot be stored exactly in f's
+            # dtype, and f's answer to the stored cloud is measured, not guessed
+            allowance += verdict.ROUNDING_SAFETY * self._input_rounding(g, case, tcase, key, floor)
         self.state.seen.rounding_bound = max(self.state.seen.rounding_bound, allowance)
         return max(tol.rtol, allowance), 0.0
 
@@ -472,16 +511,43 @@ class Evaluator:
             cache["case"] = case
         try:
             if "fx64" not in cache:
-                cache["fx64"] = self.call(as_float64(xp, case), "x in float64 (rounding estimate)")
-            fgx64 = self.call(as_float64(xp, tcase), "g·x in float64 (rounding estimate)")
+                what = "x in float64 (rounding estimate)"
+                cache["fx64"] = self.call(as_float64(xp, case), what, None, True)
+            what = "g·x in float64 (rounding estimate)"
+            fgx64 = cache["fgx64"] = self.call(as_float64(xp, tcase), what, None, True)
         except Failure:
             return 0.0
         total = 0.0
         for low, high in ((fx, cache["fx64"].get(key)), (fgx, fgx64.get(key))):
+            if high is not None and high.dtype != xp.float64:
+                self.without_float64 = True
             if high is None or high.dtype != xp.float64 or tuple(low.shape) != tuple(high.shape):
                 return 0.0
             total += largest_error(xp, low, high, None, self._samples(low), floor)
         return total
+
+    def _input_rounding(self, g: Element, case: Case, tcase: Case, key: Key, floor: float) -> float:
+        """How far rounding g·x to f's dtype moves f: |f64(g·x computed in float64) - f64(g·x)|.
+
+        Coordinates are rotated and translated in float64 and stored in f's dtype, which moves
+        every point by up to half an ulp of its coordinates (a float32 cloud 100 from the origin
+        moves by 4e-6); f's answer to that moved cloud is f's sensitivity, not a violation."""
+        xp = self.xp
+        cache = self._rounding_cache
+        case64 = as_float64(xp, case)
+        moving = self._input_actions(case64)
+        exact = {k: act.apply(g, case64[k], self.plan.backend) for k, act in moving.items()}
+        try:
+            high = self.call(exact, "g·x computed in float64 (rounding estimate)", None, True).get(key)
+            low = cache.get("fgx64", {}).get(key)
+            if low is None:
+                what = "g·x in float64 (rounding estimate)"
+                low = self.call(as_float64(xp, tcase), what, None, True).get(key)
+        except Failure:
+            return 0.0
+        if high is None or low is None or high.dtype != xp.float64 or tuple(high.shape) != tuple(low.shape):
+            return 0.0
+        return largest_error(xp, low, high, None, self._samples(low), floor)
 
     def _errors(
         self,

@@ -6,6 +6,7 @@ per example.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,9 @@ def report_arrays(
         "actual": _slice2d(backend, a, out_action),
         "expected": _slice2d(backend, b, out_action),
     }
+    point_error = _point_error(backend, a, b, out_action)
+    if point_error is not None:
+        arrays["point_error"] = point_error
     spatial = out_action.spatial
     if spatial is not None and a.ndim >= 2:
         with np.errstate(invalid="ignore"):
@@ -65,6 +69,18 @@ def report_arrays(
             m = np.squeeze(backend.to_host(mask))
             arrays["valid_mask"] = np.asarray(m, dtype=bool) if m.ndim == 2 else np.ones(emap.shape, bool)
     return arrays
+
+
+def _point_error(backend: Backend, a: Any, b: Any, out_action: Action) -> np.ndarray | None:
+    """``max |a - b|`` per point (over every axis but the point axis) for outputs with one."""
+    ax = None if a.ndim == 0 else out_action.point_axis(a.ndim)
+    if ax is None or math.prod(a.shape) == 0:  # a graph without edges has no per-edge error
+        return None
+    ha = np.asarray(backend.to_host(a), dtype=np.float64)
+    hb = np.asarray(backend.to_host(b), dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        diff = np.moveaxis(np.abs(ha - hb), ax, 0).reshape(ha.shape[ax], -1)
+    return diff.max(axis=1, initial=0.0)
 
 
 @dataclass

@@ -18,7 +18,7 @@ from typing import Any
 from .. import actions as actions_mod
 from .. import groups as groups_mod
 from .. import options
-from ..actions import Action
+from ..actions import Action, PointAction
 from ..backends import Backend, get_backend
 from ..errors import DtypeError, EquicheckError, ShapeError
 from ..groups import Element, Group
@@ -29,6 +29,7 @@ __all__ = [
     "Key",
     "Plan",
     "checked_drawn_shape",
+    "default_point_shape",
     "describe_function",
     "fill_shape",
     "grid_of",
@@ -218,6 +219,10 @@ def fill_shape(
     """A concrete shape: None on the grid axes becomes the drawn grid, -1 the fiber's channels."""
     shape = list(shape)
     spatial = action.spatial
+    if isinstance(action, PointAction):  # the point axis: n, drawn as grid[0]
+        ax = action.point_axis(len(shape))
+        if ax is not None and shape[ax] is None:
+            shape[ax] = grid[0]
     if spatial is not None:
         a, b = spatial.grid_axes(len(shape))
         for ax, n in ((a, grid[0]), (b, grid[1])):
@@ -237,10 +242,35 @@ def fill_shape(
     return tuple(out)
 
 
+def default_point_shape(action: PointAction, group: Group) -> tuple[int | None, ...]:
+    """The shape drawn for a point action when the user gave none: n points (None), then the
+    components (3-D unless the group acts in 2-D)."""
+    tail = action.component_shape(getattr(group, "dim", None) or 3)
+    return ((None,) if action.axis is not None else ()) + tail
+
+
+def checked_point_shape(shape: Sequence[Any], action: PointAction, label: str = "input_shape") -> None:
+    """A :class:`ShapeError` when a shape to draw for a point action has None (the number of
+    points) anywhere but on its point axis."""
+    nones = [i for i, n in enumerate(shape) if n is None]
+    if not nones:
+        return
+    ax = action.point_axis(len(shape)) if action.axis is not None else None
+    if nones != [ax]:
+        where = f"axis {action.axis} (the point axis)" if ax is not None else "no axis (it has no point axis)"
+        raise ShapeError(
+            f"{label} = {tuple(shape)} has None (the number of points, drawn) on axes {nones}, but "
+            f"{action.name} enumerates points on {where}: give the other sizes as numbers"
+        )
+
+
 def checked_drawn_shape(shape: Sequence[Any], action: Action, label: str = "input_shape") -> None:
     """A :class:`ShapeError` when a shape to draw marks grid sizes (None) on axes the action
     does not move (e.g. channels-last ``(None, None, 3)`` with the default last-two-axes
     action), saying which ``axes=`` would match; before any work, in the user's own terms."""
+    if isinstance(action, PointAction):
+        checked_point_shape(shape, action, label)
+        return
     nones = [i for i, n in enumerate(shape) if n is None]
     if not nones:
         return
@@ -420,17 +450,24 @@ def _one_shape(value: Any, label: str) -> tuple[Any, ...]:
 
 
 def checked_case(backend: Backend, value: Any, label: str) -> Case:
-    """One input case (array, tuple or dict) as backend arrays, each numeric and with at least
-    one entry: :class:`ShapeError` or :class:`DtypeError` (saying which input) otherwise."""
+    """One input case (array, tuple or dict) as backend arrays, each numeric, at least one of
+    them with entries: :class:`ShapeError` or :class:`DtypeError` (saying which input) otherwise."""
     raw = to_case(value)
     case: Case = {}
+    empty: list[str] = []
     for k, v in raw.items():
         kind = "argument" if isinstance(k, int) else "keyword"
         where = label if list(raw) == [0] else f"{label}, {kind} {k!r}"
         try:
             array = backend.asarray(v)
         except Exception as exc:  # noqa: BLE001 - ragged lists, foreign objects: all the same here
-            raise ShapeError(f"{where} cannot be made an array ({type(v).__name__}): {exc}") from None
+            hint = ""
+            if type(v).__module__.startswith("torch_geometric"):
+                hint = (
+                    "; a PyTorch Geometric Data or Batch is passed as its arrays: "
+                    "inputs=equicheck.adapters.pyg.from_data(data) (docs/graphs.md)"
+                )
+            raise ShapeError(f"{where} cannot be made an array ({type(v).__name__}): {exc}{hint}") from None
         try:
             numeric = bool(backend.xp.isdtype(array.dtype, ("bool", "numeric")))
         except (TypeError, ValueError):
@@ -440,10 +477,12 @@ def checked_case(backend: Backend, value: Any, label: str) -> Case:
                 f"{where} has dtype {array.dtype}; equicheck needs numeric arrays (bool, integer, "
                 "float or complex): convert it, e.g. np.asarray(x, dtype=np.float32)"
             )
-        if math.prod(array.shape) == 0:
-            raise ShapeError(
-                f"{where} has shape {tuple(array.shape)}, which holds no entries: an empty input has "
-                "nothing to check; pass an array with at least one entry on every axis"
-            )
         case[k] = array
+        if math.prod(array.shape) == 0:
+            empty.append(f"{where} has shape {tuple(array.shape)}")
+    if len(empty) == len(case):  # one empty input among others (a graph with no edges) is fine
+        raise ShapeError(
+            f"{'; '.join(empty)}, which holds no entries: an empty input has nothing to check; pass "
+            "an array with at least one entry on every axis"
+        )
     return case

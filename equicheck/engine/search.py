@@ -20,8 +20,10 @@ from hypothesis import settings as Settings
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException
 
+from .. import point_strategies
+from ..actions import PointAction
 from ..errors import EquicheckError
-from ..groups import Element
+from ..groups import Element, PointGroup
 from ..strategies import ArraySpec, array_specs, grid_sizes, make_array
 from .evaluate import Evaluator
 from .failures import ONCE_KINDS, Failure
@@ -31,6 +33,8 @@ from .tolerance import dtype_name
 __all__ = [
     "DEFAULT_SETTINGS",
     "drawn_examples",
+    "drawn_point_examples",
+    "has_points",
     "element_lists",
     "finite_elements",
     "run_direct",
@@ -75,10 +79,13 @@ def finite_elements(plan: Plan, grid: tuple[int, int] | None) -> list[Element] |
 
 
 def element_lists(plan: Plan, grid: tuple[int, int] | None) -> st.SearchStrategy[list[Element]]:
-    """All elements when few, else up to ``elements_per_example`` distinct drawn ones."""
+    """All elements when few, else up to ``elements_per_example`` distinct drawn ones (groups on
+    coordinates draw that many at once, cheaply: see :meth:`PointGroup.element_lists`)."""
     fixed = finite_elements(plan, grid)
     if fixed is not None:
         return st.just(fixed)
+    if isinstance(plan.group, PointGroup):
+        return plan.group.element_lists(grid, plan.elements_per_example)
     return st.lists(plan.group.strategy(grid), min_size=1, max_size=plan.elements_per_example, unique_by=repr)
 
 
@@ -161,6 +168,87 @@ def drawn_examples(
         els = draw(element_strategies[real_grid])
         description = "; ".join(s.describe() for s in specs.values())
         return case, els, description
+
+    return example()
+
+
+def has_points(plan: Plan) -> bool:
+    """Whether an input of the check is a point cloud (then :func:`drawn_point_examples` draws)."""
+    return any(isinstance(a, PointAction) for a in plan.in_actions.values())
+
+
+#: The numbers of points drawn when ``sizes`` is left at its default (grids: 4 to 24).
+DEFAULT_POINT_COUNTS = (1, 16)
+
+
+def drawn_point_examples(
+    plan: Plan,
+    shapes: dict[Key, tuple[int | None, ...]],
+    dtypes: Sequence[str],
+    families: Sequence[str] | None,
+    sizes: tuple[int, int],
+) -> st.SearchStrategy[Example]:
+    """Point clouds (positions from the cloud families, integer types, cells, Gaussian
+    features), n points for every input with a point axis, and elements for each.
+
+    ``sizes`` is the range of n (the default grid range means 1 to 16 points). Every float
+    input of an example has the same dtype. Shrinks toward the fewest points, a blob, seed 0."""
+    lo, hi = DEFAULT_POINT_COUNTS if tuple(sizes) == (4, 24) else sizes
+    counts = point_strategies.point_counts(lo, hi)
+    names = list(dtypes)
+    point_strategies.cloud_specs((1, 3), names, families)  # rejects bad families now
+    dtype_strategy = st.sampled_from(names) if len(names) > 1 else st.just(names[0])
+    spec_strategies: dict[Any, st.SearchStrategy[Any]] = {}
+    element_strategies: dict[Any, st.SearchStrategy[list[Element]]] = {}
+
+    def spec_for(kind: str, full: tuple[int, ...], dtype: str) -> st.SearchStrategy[Any]:
+        key = (kind, full, dtype)
+        if key not in spec_strategies:
+            if kind == "positions" and len(full) >= 2 and full[-1] in (2, 3):
+                spec_strategies[key] = point_strategies.cloud_specs(full, (dtype,), families)
+            elif kind == "types":
+                spec_strategies[key] = st.integers(0, 2**32 - 1).map(lambda s: ("types", full, s))
+            elif kind == "cell":
+                spec_strategies[key] = st.integers(0, 2**32 - 1).map(lambda s: ("cell", full, s, dtype))
+            else:
+                spec_strategies[key] = array_specs(full, (dtype,), ("noise",))
+        return spec_strategies[key]
+
+    def build(spec: Any) -> np.ndarray:
+        if isinstance(spec, point_strategies.CloudSpec):
+            return point_strategies.make_cloud(spec)
+        if isinstance(spec, ArraySpec):
+            return make_array(spec)
+        if spec[0] == "types":
+            return np.random.default_rng(spec[2]).integers(0, 4, size=spec[1])
+        _, full, seed, dtype = spec
+        cell = point_strategies.make_cell(seed, full[-1], dtype)
+        return np.broadcast_to(cell, full).copy()
+
+    def describe(spec: Any) -> str:
+        if hasattr(spec, "describe"):
+            return str(spec.describe())
+        return f"{spec[0]}{list(spec[1])} seed={spec[2]}"
+
+    @st.composite
+    def example(draw: Callable[..., Any]) -> Example:
+        n = draw(counts)
+        dtype = draw(dtype_strategy)
+        specs: dict[Key, Any] = {}
+        for k, shape in shapes.items():
+            act = plan.in_actions[k]
+            drawn = tuple(draw(m) if isinstance(m, st.SearchStrategy) else m for m in shape)
+            full = fill_shape(drawn, act, (n, n), None)
+            kind = act.kind if isinstance(act, PointAction) else "features"
+            specs[k] = draw(spec_for(kind, full, dtype))
+        case = {k: plan.backend.asarray(build(s)) for k, s in specs.items()}
+        grid = grid_of(plan, case)
+        if grid not in element_strategies:
+            if grid is not None:
+                plan.group.check_grid(grid)
+            element_strategies[grid] = element_lists(plan, grid)
+        els = draw(element_strategies[grid])
+        return case, els, "; ".join(describe(s) for s in specs.values())
 
     return example()
 

@@ -98,6 +98,12 @@ GROUP_HINTS = {
     "translations": "'translation'",
     "dihedral": "'d4' (quarter turns and flips)",
     "scale": "'scaling'",
+    "sn": "'perm' (the permutations of the points or nodes)",
+    "permutation": "'perm' (the permutations of the points or nodes)",
+    "permutations": "'perm' (the permutations of the points or nodes)",
+    "euclidean": "'e3' (rotations, reflections, translations of 3-D coordinates) or 'se3'",
+    "rotations3": "'so3' (rotations of 3-D coordinates)",
+    "e3xsn": "'product(e3, perm)'",
 }
 
 
@@ -248,3 +254,31 @@ for _group_name, _group_ctor in continuous.GROUPS.items():
     register_group(_group_name, _group_ctor)
 for _element_name, _element_ctor in continuous.ELEMENTS.items():
     register_element(_element_name, _element_ctor)
+
+# --- groups on coordinates (rotations, Euclidean motions, permutations): groups/points.py
+from . import points  # noqa: E402
+from .points import Motion, PointGroup, e3, motion, o3, perm, permute, product, se3, so3, translate  # noqa: E402
+from .rotations import PlaneRotation, Rotation, inversion, rotation, turn  # noqa: E402
+
+for _group_name, _group_ctor in points.GROUPS.items():
+    register_group(_group_name, _group_ctor)
+for _element_name, _element_ctor in points.ELEMENTS.items():
+    register_element(_element_name, _element_ctor)
+__all__ += [
+    "Motion",
+    "PlaneRotation",
+    "PointGroup",
+    "Rotation",
+    "e3",
+    "inversion",
+    "motion",
+    "o3",
+    "perm",
+    "permute",
+    "product",
+    "rotation",
+    "se3",
+    "so3",
+    "translate",
+    "turn",
+]

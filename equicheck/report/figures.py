@@ -43,6 +43,7 @@ __all__ = [
     "error_map_figure",
     "plain_log",
     "plots",
+    "point_error_figure",
     "to_svg",
 ]
 
@@ -383,6 +384,24 @@ def error_map_figure(arrays: Mapping[str, Any] | None, element: str | None = Non
     return fig
 
 
+def point_error_figure(arrays: Mapping[str, Any] | None, element: str | None = None) -> Figure | None:
+    """``max |f(g·x) − g·f(x)|`` per point (atom, node), the worst one marked; None without."""
+    errors = _arrays(arrays).get("point_error")
+    if errors is None or errors.ndim != 1 or errors.size == 0:
+        return None
+    fig = Figure(figsize=(4.6, 2.8))
+    ax = fig.add_subplot()
+    worst = int(np.nanargmax(errors)) if np.isfinite(errors).any() else 0
+    colours = ["#c0392b" if i == worst else "#7f8c8d" for i in range(errors.size)]
+    ax.bar(np.arange(errors.size), errors, color=colours)
+    ax.set_xlabel("point", fontsize=8)
+    ax.set_ylabel("max |difference|", fontsize=8)
+    ax.tick_params(labelsize=7)
+    where = f" for {_shorten(element, 40)}" if element else ""
+    ax.set_title(f"error per point (worst: {worst}){where}", fontsize=9)
+    return fig
+
+
 def counterexample_figure(arrays: Mapping[str, Any] | None, element: str | None = None) -> Figure | None:
     """The input beside f(g·x), g·f(x) and their difference; None without arrays."""
     found = _arrays(arrays)
@@ -445,6 +464,10 @@ def _plots(result: CheckResult, arrays: bool) -> list[Plot]:
         fig = None
     if fig is not None:
         out.append(Plot(f"{stem}-error-map", alt, to_svg(fig)))
+    source, shown = (ce.arrays, ce.element) if ce is not None and ce.arrays else (worst, result.worst_element)
+    fig = point_error_figure(source, shown)
+    if fig is not None:
+        out.append(Plot(f"{stem}-points", f"Error per point for {shown}", to_svg(fig)))
     if ce is not None and ce.arrays:
         fig = counterexample_figure(ce.arrays, ce.element)
         if fig is not None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..result import CheckResult
 from .atomic import atomic_write_text
+from .matrix import matrix_context
 from .model import Report, ReportError
 from .text import actions_text, error_text
 
@@ -127,6 +128,31 @@ def _environment(env: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
+def _layers(result: CheckResult, plots: bool) -> dict[str, Any] | None:
+    """The layers section of a localisation (:mod:`.layers`): its table, and as plots the
+    per-layer errors and the first breaking layer's error map."""
+    from .layers import error_map_arrays, layers_section
+
+    section = layers_section(result)
+    if section is None or not plots:
+        return section
+    from .figures import error_map_figure, plain_log, to_svg
+    from .layers import layers_figure
+
+    section["plots"] = []
+    fig = layers_figure(result)
+    if fig is not None:
+        plain_log(fig.axes[0].yaxis)
+        alt = f"Error per layer of {result.function}"
+        section["plots"].append({"src": plot_uri(to_svg(fig)), "alt": alt})
+    found = error_map_arrays(result)
+    fig = error_map_figure(*found) if found is not None else None
+    if fig is not None:
+        alt = f"Error map of the first breaking layer {section['first_break']} for {found[1]}"
+        section["plots"].append({"src": plot_uri(to_svg(fig)), "alt": alt})
+    return section
+
+
 def context(report: Report, *, plots: bool = True, max_plotted: int = MAX_PLOTTED) -> dict[str, Any]:
     """What the template shows, as plain strings and lists (useful for other renderers)."""
     from .. import __version__
@@ -152,6 +178,7 @@ def context(report: Report, *, plots: bool = True, max_plotted: int = MAX_PLOTTE
             "counterexample": _counterexample(result),
             "plots": [],
             "plots_omitted": "",
+            "layers": _layers(result, plots and plotted < max_plotted),
         }
         if plots and plotted < max_plotted:
             from .figures import plots as make_plots
@@ -167,6 +194,7 @@ def context(report: Report, *, plots: bool = True, max_plotted: int = MAX_PLOTTE
         "version": __version__,
         "counts": report.counts(),
         "partial": report.partial_note(),
+        "matrix": matrix_context(report),  # a sweep's targets x groups (None otherwise)
         "checks": checks,
         "environments": [_environment(env) for env in report.environments],
     }

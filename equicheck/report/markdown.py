@@ -17,6 +17,8 @@ from urllib.parse import quote
 
 from ..result import CheckResult
 from .atomic import atomic_write_text
+from .layers import layers_markdown
+from .matrix import matrix_markdown
 from .model import Report
 from .text import actions_text, error_text
 
@@ -71,7 +73,8 @@ def _failure(result: CheckResult) -> str:
         if ce.replay:
             body += f"\nReplay: {ce.replay}"
     fence = _fence(body)
-    return f"{title}\n\n{fence}text\n{body}\n{fence}\n"
+    layers = "\n".join(layers_markdown(result, escape))
+    return f"{title}\n\n{fence}text\n{body}\n{fence}\n" + (f"\n{layers}" if layers else "")
 
 
 def render_markdown(report: Report, *, html_link: str | None = None, limit: int = DEFAULT_LIMIT) -> str:
@@ -91,6 +94,9 @@ def render_markdown(report: Report, *, html_link: str | None = None, limit: int 
     if partial:
         missing = "the run did not complete; the checks of the tests that did not run are missing"
         head += [f"> ⚠️ **{escape(partial)}**: {missing}.", ""]
+    matrix = matrix_markdown(report, escape)  # a sweep's targets x groups
+    if matrix:
+        head += ["### Matrix", "", *matrix, ""]
     if html_link:
         head += [f"Full report with plots: [{escape(Path(html_link).name)}]({_url(html_link)})", ""]
     table_head = [

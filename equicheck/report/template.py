@@ -53,6 +53,10 @@ figure img { max-width: 100%; height: auto; display: block; }
 figcaption { font-size: 12px; color: #555; }
 .note { color: #666; font-style: italic; }
 .partial { background: #fff4d6; border-left: 6px solid #b7950b; padding: .4em .8em; }
+table.matrix td { white-space: nowrap; }
+td.cell-passed { background: #e3f1e4; }
+td.cell-failed, td.cell-error { background: #f8d7d3; }
+td.cell-inconclusive { background: #fbf0c4; }
 """
 
 PAGE = (
@@ -76,6 +80,21 @@ the checks of the tests that did not run are missing.</p>
 max|f(g·x) − g·f(x)| relative to the output's size; a check passes when every error is
 within its tolerance.</p>
 </header>
+
+{% if matrix %}
+<section id="matrix">
+<h2>Matrix</h2>
+<div class="table-wrap"><table class="matrix">
+<thead><tr><th>Target</th>{% for g in matrix.columns %}<th><code>{{ g }}</code></th>{% endfor %}</tr></thead>
+<tbody>
+{% for row in matrix.rows %}<tr><td class="name"><code>{{ row.name }}</code></td>
+{% for c in row.cells %}{% if c %}<td class="cell-{{ c.verdict }}"><a href="#check-{{ c.index }}">{{ c.verdict }}</a><br><span class="num">{{ c.text }}</span></td>{% else %}<td>-</td>{% endif %}
+{% endfor %}</tr>
+{% endfor %}
+</tbody>
+</table></div>
+</section>
+{% endif %}
 
 <section id="summary">
 <h2>Summary</h2>
@@ -127,6 +146,18 @@ within its tolerance.</p>
 {% endfor %}
 </div>
 {% elif c.plots_omitted %}<p class="note">Plots left out ({{ c.plots_omitted }}).</p>
+{% endif %}
+{% if c.layers %}
+<h4>Layers</h4>
+<p><strong>{{ c.layers.headline }}</strong> {{ c.layers.advice }}</p>
+{% for n in c.layers.notes %}<p class="note">{{ n }}</p>{% endfor %}
+<table class="layers"><thead><tr>{% for h in c.layers.columns %}<th>{{ h }}</th>{% endfor %}</tr></thead><tbody>
+{% for r in c.layers.rows %}<tr{% if r.breaks %} class="verdict-failed"{% endif %}>{% for v in r.cells %}<td><code>{{ v }}</code></td>{% endfor %}</tr>
+{% endfor %}</tbody></table>
+{% if c.layers.omitted %}<p class="note">{{ c.layers.omitted }} more layer calls not shown.</p>{% endif %}
+{% if c.layers.plots %}<div class="figures">
+{% for p in c.layers.plots %}<figure><img src="{{ p.src }}" alt="{{ p.alt }}"><figcaption>{{ p.alt }}</figcaption></figure>
+{% endfor %}</div>{% endif %}
 {% endif %}
 </article>
 {% endfor %}
