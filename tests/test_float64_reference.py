@@ -63,3 +63,13 @@ def test_without_the_copy_the_same_model_is_a_false_alarm(monkeypatch):
 def test_a_real_bug_of_a_float32_module_is_still_found():
     result = equicheck.check_equivariance(Wiggly(bug=1e-2).eval(), "o3", **KW)
     assert not result.passed and "lower precision" not in result.message
+
+
+def test_the_copy_is_made_once_per_module_and_follows_its_values():
+    model = Wiggly().eval()
+    first = adapt(model).in_float64()
+    with torch.no_grad():
+        model.k.fill_(3.0)
+    second = adapt(model).in_float64()
+    assert second is not None and second.module is first.module, "one float64 copy per module"
+    assert float(second.module.k) == 3.0 and second.module.k.dtype == torch.float64

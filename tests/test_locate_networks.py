@@ -275,6 +275,41 @@ def test_a_channels_last_model_is_read_on_its_own_grid_axes(group):
     assert broken.first_break == "2"
 
 
+class WithAux(nn.Module):
+    """A block that returns (features, an auxiliary value), as attention returns its weights."""
+
+    def __init__(self, positional):
+        super().__init__()
+        self.conv = conv(2, 2)
+        self.pos = nn.Parameter(torch.randn(1, 2, 8, 8)) if positional else None
+
+    def forward(self, x):
+        y = self.conv(x)
+        if self.pos is not None:
+            y = y + self.pos
+        return y, y.mean()
+
+
+class UsesAux(nn.Module):
+    def __init__(self, positional):
+        super().__init__()
+        self.block = WithAux(positional)
+        self.head = conv(2, 2)
+
+    def forward(self, x):
+        features, _ = self.block(x)
+        return self.head(features)
+
+
+@pytest.mark.parametrize("positional", [False, True])
+def test_a_layer_returning_features_and_more_is_judged_on_its_features(positional):
+    torch.manual_seed(0)
+    result = equicheck.locate(UsesAux(positional).eval(), "translation", input_shape=(1, 2, 8, 8))
+    assert "the first is compared" in result.row("block").note
+    assert result.first_break == ("block" if positional else None)
+    assert result.row("head").status == "ok"
+
+
 class TwoOutputs(nn.Module):
     def __init__(self, as_dict):
         super().__init__()
@@ -292,7 +327,8 @@ def test_a_model_with_several_outputs_names_the_layer_inside(as_dict):
     result = equicheck.locate(TwoOutputs(as_dict).eval(), "translation", input_shape=(1, 2, 8, 8))
     assert result.first_break == "bad"
     assert result.row("good").status == "ok"
-    assert result.row("(model)").status == "unjudged"
+    # a tuple is judged on its first array (the good one); a dict is not compared
+    assert result.row("(model)").status == ("unjudged" if as_dict else "ok")
 
 
 # --- dtypes ------------------------------------------------------------------------------------
@@ -388,6 +424,7 @@ def counted(x):
         ([counted], {"input_shape": (4, 4)}, equicheck.ShapeError, r"\(1, C, H, W\)"),
         ([counted], {"input_shape": None, "inputs": [[1.0, 2.0], [3.0]]}, equicheck.ShapeError, "numeric"),
         (nn.Conv2d, {}, TypeError, "instance"),
+        ([counted], {"actions": {"0": "regular(axis=1)"}}, equicheck.EquicheckError, "for 0.*orientations"),
     ],
 )
 def test_bad_inputs_are_refused_before_the_model_runs(model, kwargs, error, match):
@@ -409,3 +446,46 @@ def test_torchscript_modules_are_refused_with_what_to_pass():
     for compiled in (torch.jit.script(model), torch.jit.trace(model, torch.randn(1, 2, 8, 8))):
         with pytest.raises(TypeError, match="original torch.nn.Module"):
             equicheck.locate(compiled, "translation", input_shape=(1, 2, 8, 8))
+
+
+# --- equicheck.nn group convolutions around an upsampling step ----------------------------------
+def _upsample(x):
+    return x.repeat(2, axis=-1).repeat(2, axis=-2)
+
+
+def _reverse_orientations(x):
+    n, c, h, w = x.shape
+    y = x.reshape(n, c // 4, 4, h, w)[:, :, (-np.arange(4)) % 4]
+    return np.ascontiguousarray(y.reshape(n, c, h, w))
+
+
+@pytest.mark.parametrize("group", ["p4", "c4"])
+def test_p4_layers_on_an_upsampled_grid_and_an_orientation_axis_reversed(group):
+    from equicheck import nn as enn
+
+    def layers(*middle):
+        lift = enn.LiftingConv2d(1, 2, 3, padding=1, padding_mode="circular", seed=0)
+        gconv = enn.GroupConv2d(2, 2, 3, padding=1, padding_mode="circular", seed=1)
+        return [lift, enn.ReLU(), *middle, gconv, enn.OrientationPool(), enn.GlobalAvgPool2d()]
+
+    result = equicheck.locate(layers(_upsample), group, input_shape=(1, 1, 8, 8))
+    assert result.passed, result
+    assert result.row("3").action == "via(regular(axis=1), hom=shifts_times_2)"
+    assert result.row("3").source == "type"
+    reversed_ = equicheck.locate(layers(_upsample, _reverse_orientations), group, input_shape=(1, 1, 8, 8))
+    assert reversed_.first_break == "3"
+    assert reversed_.row("3").action == "via(regular(axis=1, orientation=cw), hom=shifts_times_2)"
+
+
+# --- a classifier head: flatten without pooling ---------------------------------------------------
+def test_a_head_that_flattens_the_grid_breaks_there_and_pooling_first_is_invariant():
+    torch.manual_seed(0)
+    body = nn.Conv2d(2, 4, 3, padding=1)
+    with torch.no_grad():
+        body.weight.copy_(sum(torch.rot90(body.weight, k, (2, 3)) for k in range(4)) / 4)
+    flat = nn.Sequential(body, nn.ReLU(), nn.Flatten(), nn.Linear(4 * 8 * 8, 3)).eval()
+    result = equicheck.locate(flat, "c4", input_shape=(1, 2, 8, 8))
+    assert result.first_break == "2" and "flattened" in result.advice
+    assert result.row("3").status == "unjudged"  # its input has no action: not vacuously ok
+    pooled = nn.Sequential(body, nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 3)).eval()
+    assert equicheck.locate(pooled, "c4", input_shape=(1, 2, 8, 8)).passed

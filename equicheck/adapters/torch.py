@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import warnings
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -98,9 +99,8 @@ class TorchAdapted(Adapted):
         untouched), or None for functions, float64 modules and modules that refuse a copy."""
         module = self.module
         if self._wide is None and module is not None and self.dtype in _NARROW:
-            try:
-                wide = copy.deepcopy(module).to(dtype=torch.float64)
-            except Exception:  # noqa: BLE001 - a module that cannot be copied has no float64 version
+            wide = _float64_twin(module)
+            if wide is None:
                 return None
             fn = wide if self.original is module else getattr(wide, self.original.__name__)
             self._wide = TorchAdapted(
@@ -172,6 +172,37 @@ class TorchAdapted(Adapted):
         with torch.no_grad(), self._mode():
             out = self.original(*args, **kwargs)
         return tree_map(self._from_tensor, out, lambda v: isinstance(v, torch.Tensor))
+
+
+#: Float64 copies of the modules checked so far, kept while the module lives: a deep copy
+#: costs far more than refreshing its values (e3nn modules recompile when copied).
+_TWINS: weakref.WeakKeyDictionary[torch.nn.Module, torch.nn.Module] = weakref.WeakKeyDictionary()
+
+
+def _state_names(module: torch.nn.Module) -> list[str]:
+    return [n for n, _ in module.named_parameters()] + [n for n, _ in module.named_buffers()]
+
+
+def _float64_twin(module: torch.nn.Module) -> torch.nn.Module | None:
+    """A float64 copy of ``module`` holding its current parameters and buffers (made once per
+    module, refreshed on every use); None when the module cannot be copied."""
+    twin = _TWINS.get(module)
+    if twin is None or _state_names(twin) != _state_names(module):
+        try:
+            twin = copy.deepcopy(module).to(dtype=torch.float64)
+        except Exception:  # noqa: BLE001 - a module that cannot be copied has no float64 version
+            return None
+        _TWINS[module] = twin
+        return twin
+    with torch.no_grad():
+        pairs = zip(
+            [*twin.parameters(), *twin.buffers()], [*module.parameters(), *module.buffers()]
+        )
+        for mine, theirs in pairs:
+            mine.copy_(theirs)  # casts to the twin's dtype
+    for mine, theirs in zip(twin.modules(), module.modules()):
+        mine.training = theirs.training
+    return twin
 
 
 def _module_of(fn: Any) -> torch.nn.Module | None:

@@ -215,15 +215,15 @@ def carried(
 
 def implied_by_type(
     layer: Any, shape: Sequence[int], group: Group, model_grid: tuple[int, int] | None
-) -> str | None:
+) -> str | Action | None:
     """What equicheck.nn's own layer types promise for their outputs (None: nothing known)."""
     from ..nn import GroupConv2d, LiftingConv2d, OrientationPool
 
-    s = stride_of(shape, model_grid)
+    s, up = stride_of(shape, model_grid), upsampling_of(shape, model_grid)
     if isinstance(layer, (LiftingConv2d, GroupConv2d)):
-        return "regular(axis=1)" if s == 1 else f"regular(axis=1, stride={s})"
+        return upsampled("regular(axis=1)" if s == 1 else f"regular(axis=1, stride={s})", up)
     if isinstance(layer, OrientationPool):
-        return "spatial" if s == 1 else f"spatial(stride={s})"
+        return upsampled("spatial" if s == 1 else f"spatial(stride={s})", up)
     return None
 
 

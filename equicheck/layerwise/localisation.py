@@ -76,7 +76,7 @@ def _model_kind(model: Any) -> str | None:
     )
 
 
-def _declared(actions: Mapping[str, Any] | None) -> dict[str, Action]:
+def _declared(actions: Mapping[str, Any] | None, group: Group) -> dict[str, Action]:
     if actions is None:
         return {}
     if not isinstance(actions, Mapping):
@@ -84,7 +84,14 @@ def _declared(actions: Mapping[str, Any] | None) -> dict[str, Action]:
             f"actions= is a mapping from layer names to actions, e.g. {{'layer1': 'regular(axis=1)'}}, "
             f"got {type(actions).__name__}"
         )
-    return {str(k): actions_mod.from_name(v) for k, v in actions.items()}
+    out = {str(k): actions_mod.from_name(v) for k, v in actions.items()}
+    for name, action in out.items():
+        if action.fiber is not None:  # one that needs what the group lacks (orientations)
+            try:
+                action.fiber.prepare(group)
+            except EquicheckError as exc:
+                raise type(exc)(f"the action declared for {name}, {action.name!r}: {exc}") from None
+    return out
 
 
 def _check_names(declared: Mapping[str, Action], names: Sequence[str]) -> None:
@@ -264,7 +271,7 @@ def locate(
     if not isinstance(grp, Group):
         raise TypeError(f"group must be a group or its name, got {type(group).__name__}")
     in_act = actions_mod.from_name(in_action)
-    declared = _declared(actions)
+    declared = _declared(actions, grp)
     seed = seed_value(seed)
     max_elements = positive_int(max_elements, name="max_elements")
     margin = non_negative_int(margin, name="margin")

@@ -38,7 +38,8 @@ class Call:
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
     sources: list[int | None]  # per positional argument (None: not an array, or made between layers)
-    output: Any = None  # a copy of the output (None when it is not one array)
+    output: Any = None  # a copy of the output, or of its first item (None when not an array)
+    first_of: bool = False  # the output is a tuple or list led by an array (attention's (out, weights))
     parent: int | None = None
     leaf: bool = True
     children: list[int] = field(default_factory=list)
@@ -79,6 +80,9 @@ class _Recorder:
 
     def end(self, output: Any) -> None:
         index = self.stack.pop()
+        if _leading(output, self.values.is_array) is not None:
+            self.started[index].first_of = True
+            output = output[0]
         if self.values.is_array(output):
             self.started[index].output = self.values.copy(output)
             self.produced[id(output)] = index
@@ -165,12 +169,22 @@ def record(model: Any, x: Any, values: Values, framework: str | None) -> list[Ca
     return recorder.calls()
 
 
+def _leading(output: Any, is_array: Callable[[Any], bool]) -> Any:
+    """The first item of a tuple or list output led by an array, else None."""
+    if isinstance(output, (tuple, list)) and output and is_array(output[0]):
+        return output[0]
+    return None
+
+
 def run_layer(call: Call, args: tuple[Any, ...], framework: str | None) -> Any:
-    """The call's layer on other positional arguments (its recorded keywords kept)."""
+    """The call's layer on other positional arguments (its recorded keywords kept); of a
+    tuple output, the first item where the recorded call kept that."""
     fn: Callable[..., Any] = call.layer
     if framework == "torch":
         import torch
 
         with torch.no_grad():
-            return fn(*args, **call.kwargs)
-    return fn(*args, **call.kwargs)
+            out = fn(*args, **call.kwargs)
+    else:
+        out = fn(*args, **call.kwargs)
+    return out[0] if call.first_of and isinstance(out, (tuple, list)) and out else out

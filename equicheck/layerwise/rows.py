@@ -268,12 +268,16 @@ class _Inputs:
     taint: set[int]  # the lost rows upstream
     notes: list[str]
     arrays: list[int]  # positions of the array arguments
-    guessed: bool = False  # an input made by code that no action fits, guessed trivial
+    guessed: bool = False  # an input no action fits, taken as trivial: moving it says nothing
 
     @property
     def primary(self) -> Action:
         first = self.acts[self.arrays[0]] if self.arrays else None
         return first if first is not None else actions_mod.trivial()
+
+
+def _moves_nothing(action: Action | None) -> bool:
+    return action is None or (action.spatial is None and action.fiber is None)
 
 
 def _inputs(run: Run, i: int) -> _Inputs:
@@ -291,7 +295,9 @@ def _inputs(run: Run, i: int) -> _Inputs:
             found.acts[j] = run.actions[src]
             found.arrived &= run.cum_fits[src]
             found.taint |= run.taint[src]
-            found.unknown |= run.rows[src].status in ("lost", "unjudged") and not run.cum_fits[src]
+            lost = run.rows[src].status in ("lost", "unjudged") and not run.cum_fits[src]
+            found.unknown |= lost
+            found.guessed |= lost and _moves_nothing(run.actions[src])
         else:  # made by code between layers: what fits it, and what came before it in its parent
             act, fit = _infer_input(run, i, j)
             for k in range(i):
@@ -301,7 +307,7 @@ def _inputs(run: Run, i: int) -> _Inputs:
                 h = run.values.to_host(call.args[j])
                 act = prepared(candidates(h.shape, run.group, run.grid, run.axes)[0], run.group, h.shape, run)
                 found.unknown = True
-                found.guessed |= act is None or (act.spatial is None and act.fiber is None)
+                found.guessed |= act is None or _moves_nothing(act)
                 parent = run.calls[call.parent].name if call.parent is not None else None
                 where = f"code of {parent}" if parent else "code between layers"
                 found.notes.append(f"its input was made by {where}, and no action fits it there")
@@ -416,7 +422,8 @@ def build_row(run: Run, i: int) -> None:
         cumulative = run.judge.compare(action, recorded, y, scale, cache=cache)
     status = _status(run, outs, verdict, inputs)
     taint = inputs.taint
-    if status in ("ok", "unjudged", "contains") and cumulative.fits:
+    # only a whole output restores what is lost inside (not the first of several arrays)
+    if status in ("ok", "unjudged", "contains") and cumulative.fits and not call.first_of:
         for p in taint:
             run.restored.setdefault(p, call.name)
         taint = set()
@@ -446,6 +453,8 @@ def build_row(run: Run, i: int) -> None:
             inputs.notes.append(
                 f"{measured.undecided} element(s) too close to the interpolation floor to decide"
             )
+    if call.first_of:
+        inputs.notes.append("it returns several arrays: the first is compared")
     row.note = "; ".join(inputs.notes)
     if not run.exact and run.lie and call.leaf and inputs.arrays and not inputs.unknown:
         row.lie = _lie(run, call, inputs.primary, action)
