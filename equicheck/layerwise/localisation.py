@@ -43,6 +43,10 @@ class LocateError(EquicheckError):
     """A model that cannot be localised as given (what to change is in the message)."""
 
 
+#: Dtypes every array library takes from NumPy as they are.
+NUMPY_NATIVE = ("float16", "float32", "float64", "complex64", "complex128")
+
+
 def _model_kind(model: Any) -> str | None:
     """'torch', 'nn' or 'list'; raises TypeError for anything else."""
     from ..nn import Module
@@ -181,11 +185,9 @@ def _input(
         name = dtype_name(param_dtype)
     else:
         name = "float32"
-    try:
-        np.dtype(name)
-        drawn = name
-    except TypeError:  # bfloat16: drawn in float32, rounded by the model's library
-        drawn = "float32"
+    # bfloat16 (NumPy knows it only once ml_dtypes is loaded, and PyTorch never takes such an
+    # array): drawn in float32, rounded by the model's library
+    drawn = name if name in NUMPY_NATIVE else "float32"
     if group.exact:
         host = rng.standard_normal(shape).astype(drawn)
     else:
