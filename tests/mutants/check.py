@@ -21,7 +21,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 #: The tests that pin the verdict's rules (the whole suite with --full).
-PINNING = ["tests/test_thresholds.py", "tests/test_verdict.py", "tests/test_groups.py"]
+PINNING = [
+    "tests/test_thresholds.py",
+    "tests/test_verdict.py",
+    "tests/test_groups.py",
+    "tests/test_points.py",
+    "tests/test_irreps.py",
+]
 
 
 def copy_project(to: Path) -> None:
