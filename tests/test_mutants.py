@@ -1,5 +1,6 @@
-"""The hand-made mutants of the verdict path and the point-cloud actions (tests/mutants/*.patch) are each killed by
-the tests that pin the rules (tests/mutants/check.py applies each to a copy and runs them)."""
+"""The hand-made mutants of the verdict path and the point-cloud actions (tests/mutants/*.patch)
+are each killed by the tests that pin the rules (tests/mutants/check.py applies each to a copy
+and runs them)."""
 
 from __future__ import annotations
 

@@ -3,9 +3,10 @@ address or its scheduler file) or a ``LocalCluster`` started here on 127.0.0.1.
 
 Dask (the ``equicheck[dask]`` extra) is imported only in this module's functions. Every
 cell is submitted at once and Dask schedules them; a worker that dies mid-cell has its cell
-rescheduled by the scheduler, and a cell that kills workers repeatedly (``KilledWorker``,
-after ``distributed.scheduler.allowed-failures`` deaths) becomes an ``error``/``crash``
-row. A cell that overran the sweep's timeout has its worker restarted
+rescheduled by the scheduler; a cell Dask gives up on (``KilledWorker``, after
+``distributed.scheduler.allowed-failures`` deaths of workers that held it, queued or
+running) runs once more alone at the end, and becomes an ``error``/``crash`` row only if it
+kills its worker again. A cell that overran the sweep's timeout has its worker restarted
 (``Client.restart_workers``; retired instead where the worker has no nanny).
 """
 
@@ -109,7 +110,7 @@ class Dask(Executor):
         self.client.run(warm)
 
     def run(self, tasks: Sequence[Task]) -> Iterator[tuple[int, Payload]]:
-        from distributed import as_completed
+        from distributed import as_completed, wait
 
         self.start()
         client = self.client
@@ -118,9 +119,22 @@ class Dask(Executor):
             client.submit(run_on_dask_worker, task, key=f"equicheck-cell-{run_id}-{i}", pure=False): i
             for i, task in enumerate(tasks)
         }
+        killed: list[int] = []
         try:
             for future in as_completed(list(futures)):
                 index = futures[future]
+                if _killed(future):
+                    killed.append(index)
+                    continue
+                yield index, self._payload(future, tasks[index])
+            # A worker's death counts against every cell it held, queued ones too: each cell
+            # given up on runs once more, alone, so only a cell that kills its worker by
+            # itself becomes a crash row (the process pool does the same).
+            for index in killed:
+                key = f"equicheck-cell-{run_id}-{index}-alone"
+                future = client.submit(run_on_dask_worker, tasks[index], key=key, pure=False)
+                futures[future] = index
+                wait([future])
                 yield index, self._payload(future, tasks[index])
         finally:
             unfinished = [f for f in futures if not f.done()]
@@ -164,3 +178,10 @@ class Dask(Executor):
         if self.cluster is not None:
             self.cluster.close()
             self.cluster = None
+
+
+def _killed(future: Any) -> bool:
+    """Whether Dask gave up on the cell because workers died while they held it."""
+    from distributed import KilledWorker
+
+    return future.status == "error" and isinstance(future.exception(), KilledWorker)
