@@ -18,8 +18,6 @@ expanded by NumPy) and calls ``target`` once per example, without f. The figures
 from __future__ import annotations
 
 import argparse
-import cProfile
-import pstats
 import time
 
 import numpy as np
@@ -27,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings, target
 from hypothesis import strategies as st
+from profiles import Profiled
 
 import equicheck
 from equicheck import groups as G
@@ -95,22 +94,8 @@ def breakdown(n: int) -> dict[str, float]:
     example strategy, arrays included), the engine's work per example split into transforms,
     the batch (stacking x with its transforms, the input-unchanged guard), the comparison and
     the rest of its bookkeeping, and Hypothesis's own engine (what is left)."""
-    profile = cProfile.Profile()
-    profile.enable()
-    run_check(n)
-    profile.disable()
-    stats = pstats.Stats(profile).stats  # (file, line, name) -> (cc, nc, tt, ct, callers)
-    total = sum(tt for (_, _, tt, _, _) in stats.values())
-
-    def cumulative(where: str, *names: str) -> float:
-        # functions may recurse or call each other: count only the outermost calls
-        return sum(
-            ct
-            for (file, _, name), (_, _, _, ct, callers) in stats.items()
-            if where in file
-            and name in names
-            and not any(where in caller[0] and caller[2] in names for caller in callers)
-        )
+    profiled = Profiled(lambda: run_check(n))
+    cumulative, total, stats = profiled.cumulative, profiled.total, profiled.stats
 
     in_f = cumulative("overhead.py", "cnn")
     evaluate = cumulative("engine/evaluate.py", "evaluate") - in_f

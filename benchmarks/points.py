@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import cProfile
-import pstats
 import sys
 import time
 from pathlib import Path
@@ -32,6 +30,8 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+
+from profiles import Profiled  # noqa: E402
 
 import equicheck  # noqa: E402
 
@@ -359,24 +359,11 @@ def breakdown(run: Any) -> dict[str, float]:
     Wigner-D matrices (irreps and tensor matrices), transforms (actions on inputs and
     outputs, without their matrices), comparison, and the rest (engine bookkeeping and
     Hypothesis's own engine)."""
-    profile = cProfile.Profile()
-    profile.enable()
-    run()
-    profile.disable()
-    stats = pstats.Stats(profile).stats  # (file, line, name) -> (cc, nc, tt, ct, callers)
-    total = sum(tt for (_, _, tt, _, _) in stats.values())
-
-    def cumulative(where: str, *names: str) -> float:
-        return sum(
-            ct
-            for (file, _, name), (_, _, _, ct, callers) in stats.items()
-            if where in file
-            and name in names
-            and not any(where in caller[0] and caller[2] in names for caller in callers)
-        )
+    profiled = Profiled(run)
+    cumulative, total = profiled.cumulative, profiled.total
 
     in_f = cumulative("engine/evaluate.py", "_call_f")
-    wigner = cumulative("actions/points.py", "matrix")
+    wigner = cumulative("actions/points.py", "_cached_matrix")  # irreps blocks, tensor matrices
     transforms = cumulative("actions/points.py", "apply") - wigner
     parts = {
         "draws": cumulative("engine/search.py", "example"),

@@ -160,7 +160,7 @@ def within_blocks(p: Any, blocks: Sequence[int]) -> bool:
 # --- actions -----------------------------------------------------------------------------------
 def _permutation_of(g: Element) -> tuple[int, ...] | None:
     """The permutation part of ``g`` (None: g moves no nodes or edges)."""
-    if not hasattr(g, "permutation"):
+    if g.permutation is None and g.rotation is None and g.translation is None and not g.is_identity:
         raise SpecError(
             f"the element {g!r} has no permutation part, so graph actions cannot use it; check graphs "
             "against a permutation group"

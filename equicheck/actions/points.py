@@ -210,9 +210,7 @@ class PointAction(Action):
     def apply(self, g: Element, x: Any, backend: Backend | None = None) -> Any:
         backend = backend or get_backend(None, x)
         xp = backend.xp
-        rotation = getattr(g, "rotation", None)
-        translation = getattr(g, "translation", None)
-        permutation = getattr(g, "permutation", None)
+        rotation, translation, permutation = g.rotation, g.translation, g.permutation
         if self.kind == "irreps" and rotation is not None:
             x = self._by_blocks(xp, backend, x, self._cached_matrix(g, rotation))
         elif self.kind in ("positions", "vectors", "pseudovectors", "tensor", "cell"):
@@ -306,7 +304,7 @@ class PointAction(Action):
                     f"{self.name} under translations needs positions=, cell= and edge_index= (the inputs "
                     "that say how atoms wrap), e.g. shifts(positions=pos, cell=cell, edge_index=edge_index)"
                 )
-        rotation = getattr(g, "rotation", None)
+        rotation = g.rotation
         pos = xp.astype(self.linked["positions"], xp.float64)
         if rotation is not None:
             pos = pos @ backend.asarray(np.asarray(rotation, dtype=np.float64).T)

@@ -271,8 +271,9 @@ def _points_hint(evaluator: Evaluator, failure: Failure, points: bool) -> str:
     d = failure.details
     if failure.kind != "mismatch" or d.mismatch is None or d.case is None:
         return ""
-    describe = getattr(d.mismatch.element, "describe", None)
-    text = f" ({describe()})" if describe is not None else ""
+    g = d.mismatch.element
+    words = g.describe()
+    text = f" ({words})" if words != repr(g) else ""
     errors = evaluator.figures(d.mismatch, d.case).arrays.get("point_error")
     if errors is not None and errors.size:
         worst = int(errors.argmax())

@@ -38,6 +38,27 @@ class Element(ABC):
         """True when the element moves grids by an index permutation (no interpolation)."""
         return True
 
+    # What actions on coordinates read (None: the element has no such part). Elements of the
+    # groups on coordinates override them; grid elements have none of them.
+    @property
+    def rotation(self) -> Any:
+        """The orthogonal matrix (d, d) the element turns coordinates by, or None."""
+        return None
+
+    @property
+    def translation(self) -> Any:
+        """The vector (d,) the element moves coordinates by, or None."""
+        return None
+
+    @property
+    def permutation(self) -> tuple[int, ...] | None:
+        """``p`` sending item i to position ``p[i]``, or None (no items move)."""
+        return None
+
+    def describe(self) -> str:
+        """The element in words, for messages (axis and angle, the points swapped)."""
+        return repr(self)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form; :func:`equicheck.groups.element_from_dict` reads it back."""
         return {"repr": repr(self)}

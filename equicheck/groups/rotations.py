@@ -137,14 +137,6 @@ class Rotation(Element):
         return self.matrix
 
     @property
-    def translation(self) -> None:
-        return None
-
-    @property
-    def permutation(self) -> None:
-        return None
-
-    @property
     def dim(self) -> int:
         return 3
 
@@ -371,14 +363,6 @@ class PlaneRotation(Element):
     @property
     def rotation(self) -> np.ndarray:
         return self.matrix
-
-    @property
-    def translation(self) -> None:
-        return None
-
-    @property
-    def permutation(self) -> None:
-        return None
 
     @property
     def proper(self) -> bool:
