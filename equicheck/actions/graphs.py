@@ -27,6 +27,7 @@ from .base import Action
 from .kernels import normalise_axis
 
 __all__ = [
+    "GRAPH_ACTIONS",
     "Adjacency",
     "Batch",
     "EdgeIndex",
@@ -338,3 +339,8 @@ class Batch(Nodes):
                 "elements=equicheck.graph_strategies.batch_elements(batch)"
             )
         return x
+
+
+#: The actions of graph inputs: a check whose inputs they move draws whole graphs
+#: (:func:`equicheck.graph_strategies.graph_inputs`).
+GRAPH_ACTIONS = (Adjacency, Batch, EdgeIndex, EdgeOrder, Edges, Nodes)

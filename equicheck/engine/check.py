@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
 from .. import groups as groups_mod
-from ..actions import Adjacency, Batch, EdgeIndex, EdgeOrder, Edges, Nodes, PointAction
+from ..actions import PointAction
+from ..actions.graphs import GRAPH_ACTIONS
 from ..backends import Backend
 from ..errors import EquicheckError, ReplayError, ShapeError, SpecError
 from ..graph_strategies import graph_inputs
@@ -72,10 +73,6 @@ def _is_single_shape(shape: Any) -> bool:
     return isinstance(shape, (tuple, list)) and all(
         n is None or isinstance(n, (int, st.SearchStrategy)) for n in shape
     )
-
-
-#: The actions of graph inputs; a check whose inputs they move draws whole graphs.
-GRAPH_ACTIONS = (Adjacency, Batch, EdgeIndex, EdgeOrder, Edges, Nodes)
 
 
 @checked_keywords
