@@ -199,19 +199,22 @@ def arrays(
 
 
 def grid_sizes(
-    low: int = 4, high: int = 24, square: bool = False, multiple_of: int = 1
-) -> st.SearchStrategy[tuple[int, int]]:
-    """Grid sizes (H, W) in [low, high], odd and even; shrinks toward (low, low)."""
+    low: int = 4, high: int = 24, square: bool = False, multiple_of: int = 1, dims: int = 2
+) -> st.SearchStrategy[tuple[int, ...]]:
+    """Grid sizes (one per axis, ``dims`` axes) in [low, high], odd and even; shrinks toward
+    (low, ..., low). ``square``: all sides equal (groups that exchange axes)."""
     if low < 1 or high < low:
         raise EquicheckError(f"grid sizes need 1 <= low <= high, got low={low}, high={high}")
+    if isinstance(dims, bool) or dims not in (1, 2, 3):
+        raise EquicheckError(f"grid sizes are drawn for 1, 2 or 3 axes, got dims={dims!r}")
     lo = -(-low // multiple_of)
     hi = high // multiple_of
     if hi < lo:
         raise EquicheckError(f"no grid size in [{low}, {high}] is a multiple of {multiple_of}; widen sizes=")
     side = st.integers(lo, hi).map(lambda n: n * multiple_of)
     if square:
-        return side.map(lambda n: (n, n))
-    return st.tuples(side, side)
+        return side.map(lambda n: (n,) * dims)
+    return st.tuples(*([side] * dims))
 
 
 def elements(group: Any, grid: tuple[int, int] | None = None) -> st.SearchStrategy[Any]:

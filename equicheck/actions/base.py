@@ -46,6 +46,10 @@ class Action(Named):
         """True when the action is an index permutation or exact linear map (no interpolation)."""
         return True
 
+    def on_dims(self, dims: int) -> Action:
+        """This action for a group acting on ``dims`` grid axes (defaults bound; self if none)."""
+        return self
+
     @abstractmethod
     def prepare(self, group: Group, shape: Sequence[int]) -> Action:
         """A copy bound to ``group`` for arrays of ``shape``; raises ShapeError if it cannot act."""
@@ -54,7 +58,7 @@ class Action(Named):
     def apply(self, g: Element, x: Any, backend: Backend | None = None) -> Any:
         """``ρ(g)·x``."""
 
-    def grid(self, shape: Sequence[int]) -> tuple[int, int] | None:
+    def grid(self, shape: Sequence[int]) -> tuple[int, ...] | None:
         """The sizes of the grid axes this action moves, or None if it moves none."""
         spatial = self.spatial
         return None if spatial is None else spatial.grid(shape)
@@ -71,12 +75,14 @@ class Action(Named):
             return None
         spatial = self.spatial
         assert spatial is not None, "an action without a spatial part has no mask"
-        a, b = spatial.grid_axes(len(shape))
+        axes = spatial.grid_axes(len(shape))
         xp = backend.xp
-        if a > b:
-            mask = xp.permute_dims(mask, (1, 0))
+        order = sorted(range(len(axes)), key=lambda i: axes[i])
+        if order != list(range(len(axes))):
+            mask = xp.permute_dims(mask, tuple(order))
         full = [1] * len(shape)
-        full[a], full[b] = shape[a], shape[b]
+        for ax in axes:
+            full[ax] = shape[ax]
         return xp.reshape(mask, tuple(full))
 
     def __repr__(self) -> str:

@@ -6,6 +6,7 @@ channels with the grid, ``Matrix`` applies a user representation ρ(g).
 
 from __future__ import annotations
 
+import copy
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -16,6 +17,7 @@ from ..backends import Backend
 from ..errors import EquicheckError, ShapeError
 from ..groups import Element, Group
 from ..groups.grid import GridElement
+from ..groups.lattice import element_dims, index_matrix
 from .kernels import apply_linear, normalise_axis
 
 __all__ = ["Fiber", "Matrix", "Regular", "Vector"]
@@ -26,13 +28,28 @@ class Fiber(ABC):
 
     name: str = "fiber"
 
-    def __init__(self, axis: int = -3) -> None:
-        if isinstance(axis, bool) or not isinstance(axis, int):
+    def __init__(self, axis: int | None = None) -> None:
+        if axis is not None and (isinstance(axis, bool) or not isinstance(axis, int)):
             raise ValueError(f"axis must be an integer, got {axis!r}")
-        self.axis = axis
+        self.requested_axis = axis
+        self.dims = 2
+
+    @property
+    def axis(self) -> int:
+        """The channel axis: as given, else the one before the grid axes (-3 in 2-D, -4 in 3-D)."""
+        return self.requested_axis if self.requested_axis is not None else -(self.dims + 1)
+
+    def on_dims(self, dims: int) -> Fiber:
+        """A copy for a group acting on ``dims`` grid axes (the default axis moves with them)."""
+        if dims == self.dims:
+            return self
+        out = copy.copy(self)
+        out.dims = dims
+        return out
 
     def params(self) -> dict[str, Any]:
-        return {} if self.axis == -3 else {"axis": self.axis}
+        a = self.requested_axis
+        return {} if a is None or a == -(self.dims + 1) else {"axis": a}
 
     def prepare(self, group: Group) -> Fiber:
         """A copy ready for ``group`` (resolves what depends on it); raise if it cannot act."""
@@ -70,7 +87,7 @@ class Regular(Fiber):
 
     def __init__(
         self,
-        axis: int = -3,
+        axis: int | None = None,
         layout: str = "field",
         orientation: str = "ccw",
         elements: Sequence[Element] | None = None,
@@ -103,7 +120,9 @@ class Regular(Fiber):
         elems = list(point)
         if self.orientation == "cw":
             elems = [_reverse_rotation(e) for e in elems]
-        return Regular(self.axis, self.layout, self.orientation, elems)
+        out = Regular(self.requested_axis, self.layout, self.orientation, elems)
+        out.dims = self.dims
+        return out
 
     def channels(self) -> int:
         if self.elements is None:
@@ -143,47 +162,73 @@ def _reverse_rotation(e: Element) -> Element:
 
 
 class Vector(Fiber):
-    """Pairs of channels that rotate and reflect with the grid (e.g. an image gradient).
+    """Channel groups that turn with the grid: 2 components in 2-D (e.g. an image gradient),
+    3 in 3-D (a flow or displacement field), 1 in 1-D (a signed quantity the reversal negates).
 
-    ``components='yx'`` stores (row, column) components, ``'xy'`` stores (x, y);
-    ``y_up=True`` says the y component points up (against the row axis), as in most
-    geometric code; the default follows array indices (rows grow downwards).
+    ``components`` names the order of the stored components: by default the grid's own order
+    (``'yx'`` in 2-D, ``'zyx'`` in 3-D, ``'t'`` in 1-D); ``'xy'`` or ``'xyz'`` (or any order of
+    the letters) otherwise. ``y_up=True`` (2-D) says the y component points up (against the row
+    axis), as in most geometric code; the default follows array indices (rows grow downwards).
     """
 
     name = "vector"
 
-    def __init__(self, axis: int = -3, components: str = "yx", y_up: bool = False) -> None:
+    def __init__(self, axis: int | None = None, components: str | None = None, y_up: bool = False) -> None:
         super().__init__(axis)
-        if components not in ("yx", "xy"):
-            raise ValueError(f"components must be 'yx' or 'xy', got {components!r}")
+        if components is not None and (
+            not isinstance(components, str) or sorted(components) not in (["x", "y"], ["x", "y", "z"], ["t"])
+        ):
+            raise ValueError(
+                "components must name each grid coordinate once ('yx', 'xy', 'zyx', 'xyz', ...), "
+                f"got {components!r}"
+            )
         self.components = components
         self.y_up = bool(y_up)
 
     def params(self) -> dict[str, Any]:
         out = super().params()
-        if self.components != "yx":
+        if self.components is not None and self.components != _GRID_ORDER.get(self.dims):
             out["components"] = self.components
         if self.y_up:
             out["y_up"] = True
         return out
 
+    def _order(self) -> str:
+        return self.components if self.components is not None else _GRID_ORDER[self.dims]
+
+    def prepare(self, group: Group) -> Vector:
+        if len(self._order()) != self.dims:
+            raise ShapeError(
+                f"the vector action stores components {self._order()!r}, but the group acts on "
+                f"{self.dims}-D grids: give {self.dims} components (e.g. {_GRID_ORDER[self.dims]!r})"
+            )
+        return self
+
     def channels(self) -> int:
-        return 2
+        return len(self._order())
 
     def matrix(self, g: Element) -> np.ndarray:
-        a = np.asarray(g.matrix, dtype=np.float64)
+        a = index_matrix(g)  # on grid offsets in array order
         if self.y_up:
             s = np.diag([-1.0, 1.0])
             a = s @ a @ s
-        if self.components == "xy":
-            p = np.array([[0.0, 1.0], [1.0, 0.0]])
-            a = p @ a @ p
+        grid_order = _GRID_ORDER[a.shape[0]]
+        order = self._order()
+        if order != grid_order:
+            p = np.zeros((len(order), len(order)))
+            for i, c in enumerate(order):
+                p[i, grid_order.index(c)] = 1.0
+            a = p @ a @ p.T
         return a
 
     def apply(self, g: Element, x: Any, backend: Backend) -> Any:
-        if not hasattr(g, "matrix"):
-            raise EquicheckError(f"the vector action needs elements with a matrix, got {g!r}")
+        if element_dims(g) is None:
+            raise EquicheckError(f"the vector action needs elements of a grid group, got {g!r}")
         return apply_linear(backend.xp, x, self.matrix(g), self.axis)
+
+
+#: The components of a vector in the grid's own order, per number of grid axes.
+_GRID_ORDER = {1: "t", 2: "yx", 3: "zyx"}
 
 
 class Matrix(Fiber):
@@ -195,7 +240,7 @@ class Matrix(Fiber):
 
     name = "matrix"
 
-    def __init__(self, rho: Callable[[Element], Any] | dict[Element, Any], axis: int = -3) -> None:
+    def __init__(self, rho: Callable[[Element], Any] | dict[Element, Any], axis: int | None = None) -> None:
         super().__init__(axis)
         self.rho = rho
         self._d: int | None = None
@@ -217,7 +262,8 @@ class Matrix(Fiber):
         m = self._matrix(group.identity)
         if not np.allclose(m, np.eye(m.shape[0])):
             raise EquicheckError("rho(identity) must be the identity matrix")
-        out = Matrix(self.rho, self.axis)
+        out = Matrix(self.rho, self.requested_axis)
+        out.dims = self.dims
         out._d = m.shape[0]
         return out
 

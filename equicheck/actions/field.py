@@ -68,11 +68,24 @@ class Field(Action):
     def exact(self) -> bool:
         return self.group is None or self.group.exact
 
+    def on_dims(self, dims: int) -> Field:
+        """This field for a group acting on ``dims`` grid axes: the default grid axes are the
+        last ``dims``, the default channel axis the one before them."""
+        spatial = self.spatial.on_dims(dims) if self.spatial is not None else None
+        fiber = self.fiber.on_dims(dims) if self.fiber is not None else None
+        if spatial is self.spatial and fiber is self.fiber:
+            return self
+        return Field(spatial, fiber, self.group, self._name)
+
     def prepare(self, group: Group, shape: Sequence[int]) -> Field:
+        bound = self.on_dims(group.dims)
+        if bound is not self:
+            return bound.prepare(group, shape)
         fiber = self.fiber.prepare(group) if self.fiber is not None else None
         if fiber is not None:
             fiber.check_shape(shape)
         if self.spatial is not None:
+            self.spatial.check_group(group)
             stride = self.spatial.stride
             if stride > 1:
                 step = group.step
@@ -105,8 +118,14 @@ class Field(Action):
 
 
 # --- constructors (the public names) -------------------------------------------------------
-def _spatial_part(spatial: bool, axes: Sequence[int], stride: int, boundary: str | None) -> Spatial | None:
-    return Spatial(axes, stride, boundary) if spatial else None
+Axes = Sequence[int] | None
+Spacing = Sequence[float] | None
+
+
+def _spatial_part(
+    spatial: bool, axes: Axes, stride: int, boundary: str | None, spacing: Spacing
+) -> Spatial | None:
+    return Spatial(axes, stride, boundary, spacing) if spatial else None
 
 
 def trivial() -> Field:
@@ -114,49 +133,56 @@ def trivial() -> Field:
     return Field()
 
 
-def spatial(axes: Sequence[int] = (-2, -1), stride: int = 1, boundary: str | None = None) -> Field:
-    """The group moves the grid axes ``axes`` (rows, columns); channels do not mix."""
-    return Field(Spatial(axes, stride, boundary))
+def spatial(
+    axes: Axes = None, stride: int = 1, boundary: str | None = None, spacing: Spacing = None
+) -> Field:
+    """The group moves the grid axes ``axes`` (default: the last 1, 2 or 3, as many as the
+    group's grid has); channels do not mix. ``spacing``: the physical step of each grid axis."""
+    return Field(Spatial(axes, stride, boundary, spacing))
 
 
 def regular(
-    axis: int = -3,
+    axis: int | None = None,
     layout: str = "field",
     orientation: str = "ccw",
     spatial: bool = True,
-    axes: Sequence[int] = (-2, -1),
+    axes: Axes = None,
     stride: int = 1,
     boundary: str | None = None,
+    spacing: Spacing = None,
 ) -> Field:
-    """Group-convolution feature maps: orientation channels on ``axis`` permuted by the group
-    law (see :class:`Regular`), and the grid moved unless ``spatial=False``."""
-    return Field(_spatial_part(spatial, axes, stride, boundary), Regular(axis, layout, orientation))
+    """Group-convolution feature maps: orientation channels on ``axis`` (default: the axis
+    before the grid's) permuted by the group law (see :class:`Regular`), and the grid moved
+    unless ``spatial=False``."""
+    return Field(_spatial_part(spatial, axes, stride, boundary, spacing), Regular(axis, layout, orientation))
 
 
 def vector(
-    axis: int = -3,
-    components: str = "yx",
+    axis: int | None = None,
+    components: str | None = None,
     y_up: bool = False,
     spatial: bool = True,
-    axes: Sequence[int] = (-2, -1),
+    axes: Axes = None,
     stride: int = 1,
     boundary: str | None = None,
+    spacing: Spacing = None,
 ) -> Field:
-    """A vector field: channel pairs on ``axis`` rotate with the grid (see :class:`Vector`)."""
-    return Field(_spatial_part(spatial, axes, stride, boundary), Vector(axis, components, y_up))
+    """A vector field: groups of 1, 2 or 3 channels on ``axis`` turn with the grid (see :class:`Vector`)."""
+    return Field(_spatial_part(spatial, axes, stride, boundary, spacing), Vector(axis, components, y_up))
 
 
 def matrix(
     rho: Callable[[Element], Any] | dict[Element, Any],
-    axis: int = -3,
+    axis: int | None = None,
     spatial: bool = True,
-    axes: Sequence[int] = (-2, -1),
+    axes: Axes = None,
     stride: int = 1,
     boundary: str | None = None,
+    spacing: Spacing = None,
 ) -> Field:
     """A user representation ``rho(g)`` (d×d) on the fields of ``axis``, with the grid moved
     unless ``spatial=False``."""
-    return Field(_spatial_part(spatial, axes, stride, boundary), Matrix(rho, axis))
+    return Field(_spatial_part(spatial, axes, stride, boundary, spacing), Matrix(rho, axis))
 
 
 class Via(Action):
@@ -182,6 +208,10 @@ class Via(Action):
     @property
     def exact(self) -> bool:
         return self.action.exact
+
+    def on_dims(self, dims: int) -> Action:
+        bound = self.action.on_dims(dims)
+        return self if bound is self.action else Via(bound, self.hom, self.group)
 
     def prepare(self, group: Group, shape: Sequence[int]) -> Action:
         return Via(self.action.prepare(group, shape), self.hom, group)
@@ -249,8 +279,9 @@ def from_name(name: str | Spec | Action) -> Action:
         raise SpecError(f"unknown action {spec.name!r}{hint}; known actions: {', '.join(sorted(_ACTIONS))}")
     args = [bare_word(a) for a in spec.args]
     params = {k: bare_word(v) for k, v in spec.params.items()}
-    if "axes" in params and isinstance(params["axes"], list):
-        params["axes"] = tuple(params["axes"])
+    for key in ("axes", "spacing"):
+        if key in params and isinstance(params[key], list):
+            params[key] = tuple(params[key])
     try:
         return _ACTIONS[spec.name](*args, **params)
     except (TypeError, ValueError) as exc:

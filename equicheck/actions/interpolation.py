@@ -193,6 +193,20 @@ def apply_continuous(
     return resample(x, g.linear, (g.dy, g.dx), axes, backend, boundary)
 
 
+def apply_resampled(
+    g: Any, x: Any, axes: tuple[int, ...], boundary: str, backend: Backend, spacing: Any = None
+) -> Any:
+    """The interpolated action of a 1-D or 3-D element (spline, or Fourier for pure shifts)."""
+    raise EquicheckError(f"interpolated 1-D/3-D elements are not supported yet: {g!r}")
+
+
+def resampled_mask(
+    g: Any, grid: tuple[int, ...], margin: int, boundary: str, backend: Backend, spacing: Any = None
+) -> Any:
+    """Entries where an interpolated 1-D or 3-D element keeps ``f(g·x)`` and ``g·f(x)`` comparable."""
+    raise EquicheckError(f"interpolated 1-D/3-D elements are not supported yet: {g!r}")
+
+
 def apply_upsample(g: UpsampleElement, x: Any, axes: tuple[int, int], boundary: str, backend: Backend) -> Any:
     """Repeat entries ``k`` times along both grid axes (``1/k``: keep every k-th); exact."""
     xp = backend.xp

@@ -15,7 +15,15 @@ from ..backends import Backend
 from ..errors import ShapeError
 from ..groups.grid import GridElement
 
-__all__ = ["apply_grid_element", "apply_linear", "erode", "normalise_axis", "shift_zero_fill", "swap_axes"]
+__all__ = [
+    "apply_grid_element",
+    "apply_lattice",
+    "apply_linear",
+    "erode",
+    "normalise_axis",
+    "shift_zero_fill",
+    "swap_axes",
+]
 
 
 def normalise_axis(axis: int, ndim: int, what: str) -> int:
@@ -80,17 +88,45 @@ def apply_linear(xp: Any, x: Any, m: np.ndarray, axis: int) -> Any:
     return xp.moveaxis(out, -1, ax)
 
 
+def apply_lattice(
+    matrix: Any, shift: Any, x: Any, axes: tuple[int, ...], boundary: str, backend: Backend
+) -> Any:
+    """Move the d grid axes ``axes`` of ``x`` by a signed-permutation ``matrix`` (d x d, on
+    offsets from the grid centre in array order: content at offset ``i`` goes to ``matrix @ i``),
+    then by the integer ``shift`` (``'wrap'`` or ``'zeros'``): transposes, flips, a roll."""
+    xp = backend.xp
+    m = np.rint(np.asarray(matrix, dtype=np.float64)).astype(np.int64)
+    d = len(axes)
+    src = [int(np.flatnonzero(m[j])[0]) for j in range(d)]  # output axis j reads input axis src[j]
+    if src != list(range(d)):
+        perm = list(range(x.ndim))
+        for j in range(d):
+            perm[axes[j]] = axes[src[j]]
+        x = xp.permute_dims(x, tuple(perm))
+    flipped = tuple(axes[j] for j in range(d) if m[j, src[j]] < 0)
+    if flipped:
+        x = xp.flip(x, axis=flipped)
+    shifts = tuple(int(v) for v in shift)
+    if any(shifts):
+        if boundary == "wrap":
+            x = xp.roll(x, shifts, axis=tuple(axes))
+        else:
+            x = shift_zero_fill(xp, x, shifts, tuple(axes))
+    return x
+
+
 def erode(xp: Any, valid: Any, r: int) -> Any:
-    """Entries at least ``r`` steps (in each axis, and from the grid border) inside the
-    boolean (H, W) mask ``valid``."""
-    h, w = valid.shape
-    if 2 * r >= h or 2 * r >= w:
+    """Entries at least ``r`` steps (along every axis, and from the grid border) inside the
+    boolean grid mask ``valid`` (any number of axes): a box erosion, one axis at a time."""
+    if r <= 0:
+        return valid
+    if any(2 * r >= n for n in valid.shape):
         return xp.zeros_like(valid)
     out = valid
-    for dy in range(-r, r + 1):
-        for dx in (-r, r) if abs(dy) != r else range(-r, r + 1):
-            shifted = shift_zero_fill(xp, valid, (dy, dx), (0, 1))
-            out = xp.logical_and(out, shifted)
-    border = xp.zeros((h, w), dtype=xp.bool)
-    border[r : h - r, r : w - r] = True
-    return xp.logical_and(out, border)
+    for ax in range(valid.ndim):
+        along = out
+        for s in range(-r, r + 1):
+            if s:
+                along = xp.logical_and(along, shift_zero_fill(xp, out, (s,), (ax,)))
+        out = along
+    return out

@@ -1,9 +1,10 @@
-"""The spatial part of an action: how an element moves the entries over two grid axes.
+"""The spatial part of an action: how an element moves the entries over 1, 2 or 3 grid axes.
 
 Which code moves an array is looked up by the element's type in one explicit table
 (:data:`SPATIAL_ACTIONS`): exact grid elements by index permutation, continuous elements by
 :mod:`equicheck.actions.interpolation`. Extensions add their element types with
-:func:`register_spatial`.
+:func:`register_spatial`. A spatial part moves the last ``dims`` axes of the group it is bound
+to (:meth:`Spatial.on_dims`) unless ``axes=`` names others.
 """
 
 from __future__ import annotations
@@ -12,20 +13,63 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from ..backends import Backend
 from ..errors import EquicheckError, ShapeError
-from ..groups import Element
+from ..groups import Element, Group
 from ..groups.continuous import ContinuousElement, UpsampleElement
 from ..groups.grid import GridElement
+from ..groups.lattice import SignalElement, VolumeElement, element_dims, index_matrix, index_shift
+from ..groups.rotations import Rotation
 from . import interpolation
-from .kernels import apply_grid_element, erode, normalise_axis
+from .kernels import apply_grid_element, apply_lattice, erode, normalise_axis
 
-__all__ = ["SPATIAL_ACTIONS", "Spatial", "SpatialImpl", "register_spatial"]
+__all__ = ["SPATIAL_ACTIONS", "Spatial", "SpatialImpl", "default_axes", "register_spatial"]
 
-#: apply(element, x, axes, boundary, backend) -> the moved array
-ApplyFn = Callable[[Any, Any, tuple[int, int], str, Backend], Any]
-#: mask(element, grid, margin, boundary, backend) -> boolean (H, W) array, or None (all valid)
-MaskFn = Callable[[Any, tuple[int, int], int, str, Backend], Any]
+#: apply(element, x, axes, boundary, backend) -> the moved array (``spacing=`` passed when set)
+ApplyFn = Callable[..., Any]
+#: mask(element, grid, margin, boundary, backend) -> boolean grid array, or None (all valid)
+MaskFn = Callable[..., Any]
+
+
+def default_axes(dims: int) -> tuple[int, ...]:
+    """The last ``dims`` axes: ``(-1,)``, ``(-2, -1)``, ``(-3, -2, -1)``."""
+    return tuple(range(-dims, 0))
+
+
+def apply_lattice_element(
+    g: Element, x: Any, axes: tuple[int, ...], boundary: str, backend: Backend, spacing: Any = None
+) -> Any:
+    """A 1-D or 3-D element: an index permutation when exact, else interpolated."""
+    if not g.exact:
+        return interpolation.apply_resampled(g, x, axes, boundary, backend, spacing=spacing)
+    return apply_lattice(index_matrix(g), index_shift(g), x, axes, boundary, backend)
+
+
+def exact_mask(
+    g: Element, grid: tuple[int, ...], margin: int, boundary: str, backend: Backend, spacing: Any = None
+) -> Any:
+    """The entries an exact element keeps comparable: all but the zero-filled region (on
+    ``'zeros'``) and ``margin`` entries from the border; None when that is every entry."""
+    zero_fill = boundary == "zeros"
+    if not zero_fill and margin <= 0:
+        return None
+    xp = backend.xp
+    ones = xp.ones(grid, dtype=xp.float32)
+    here = tuple(range(len(grid)))
+    moved = _implementation(g).apply(g, ones, here, boundary, backend) if zero_fill else ones
+    valid = moved > 0.5
+    return erode(xp, valid, margin) if margin > 0 else valid
+
+
+def lattice_mask(
+    g: Element, grid: tuple[int, ...], margin: int, boundary: str, backend: Backend, spacing: Any = None
+) -> Any:
+    """The valid mask of a 1-D or 3-D element: as any exact element, or the interpolated one's."""
+    if g.exact:
+        return exact_mask(g, grid, margin, boundary, backend)
+    return interpolation.resampled_mask(g, grid, margin, boundary, backend, spacing=spacing)
 
 
 @dataclass(frozen=True)
@@ -41,6 +85,9 @@ SPATIAL_ACTIONS: dict[type, SpatialImpl] = {
     GridElement: SpatialImpl(apply_grid_element),
     ContinuousElement: SpatialImpl(interpolation.apply_continuous, interpolation.valid_mask),
     UpsampleElement: SpatialImpl(interpolation.apply_upsample, interpolation.valid_mask),
+    SignalElement: SpatialImpl(apply_lattice_element, lattice_mask),
+    VolumeElement: SpatialImpl(apply_lattice_element, lattice_mask),
+    Rotation: SpatialImpl(apply_lattice_element, lattice_mask),
 }
 
 
@@ -59,43 +106,110 @@ def _implementation(g: Element) -> SpatialImpl:
 
 
 class Spatial:
-    """Moves entries over the grid axes ``axes`` (rows, columns).
+    """Moves entries over the grid axes ``axes`` (1, 2 or 3 of them, in the order of the
+    group's coordinates; None: the last ``dims`` axes of the group it is bound to).
 
     ``boundary`` is ``'wrap'`` (cyclic) or ``'zeros'`` (entries shifted in are zero); None
-    takes the group's. ``stride`` divides shifts (a stride-s layer's output).
+    takes the group's. ``stride`` divides shifts (a stride-s layer's output). ``spacing`` is
+    the physical size of a step along each grid axis (anisotropic voxels): exact turns may
+    only exchange axes of equal spacing; interpolated elements resample in physical units.
     """
 
-    def __init__(self, axes: Sequence[int] = (-2, -1), stride: int = 1, boundary: str | None = None) -> None:
-        axes = tuple(int(a) for a in axes)
-        if len(axes) != 2 or axes[0] == axes[1]:
-            raise ValueError(f"spatial axes must be two distinct axes, got {axes!r}")
+    def __init__(
+        self,
+        axes: Sequence[int] | None = None,
+        stride: int = 1,
+        boundary: str | None = None,
+        spacing: Sequence[float] | None = None,
+        dims: int | None = None,
+    ) -> None:
+        if axes is not None:
+            axes = tuple(int(a) for a in axes)
+            if not 1 <= len(axes) <= 3 or len(set(axes)) != len(axes):
+                raise ValueError(f"spatial axes must be 1 to 3 distinct axes, got {axes!r}")
         if isinstance(stride, bool) or not isinstance(stride, int) or stride < 1:
             raise ValueError(f"stride must be a positive integer, got {stride!r}")
         if boundary not in (None, "wrap", "zeros"):
             raise ValueError(f"boundary must be 'wrap' or 'zeros', got {boundary!r}")
-        self.axes = axes
+        if spacing is not None:
+            spacing = tuple(float(v) for v in spacing)
+            if not spacing or not all(np.isfinite(v) and v > 0 for v in spacing):
+                raise ValueError(
+                    f"spacing must be positive finite numbers, one per grid axis, got {spacing!r}"
+                )
+        self.requested_axes = axes
+        self.dims = (
+            dims
+            if dims is not None
+            else (len(axes) if axes is not None else (len(spacing) if spacing else 2))
+        )
         self.stride = stride
         self.boundary = boundary
+        self.spacing = spacing
+        if axes is not None and len(axes) != self.dims:
+            raise ShapeError(
+                f"the spatial action moves {len(axes)} axes {axes}, but the group acts on "
+                f"{self.dims}-D grids: give {self.dims} axes (e.g. axes={default_axes(self.dims)})"
+            )
+        if spacing is not None and len(spacing) != self.dims:
+            raise ShapeError(
+                f"spacing= gives {len(spacing)} values, but the grid has {self.dims} axes: give one "
+                "spacing per grid axis, in the order of the axes"
+            )
+
+    @property
+    def axes(self) -> tuple[int, ...]:
+        return self.requested_axes if self.requested_axes is not None else default_axes(self.dims)
+
+    def on_dims(self, dims: int) -> Spatial:
+        """This part bound to a group acting on ``dims`` grid axes (ShapeError if it cannot)."""
+        if dims == self.dims:
+            return self
+        return Spatial(self.requested_axes, self.stride, self.boundary, self.spacing, dims)
 
     def params(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        if self.axes != (-2, -1):
-            out["axes"] = list(self.axes)
+        if self.requested_axes is not None and self.requested_axes != default_axes(self.dims):
+            out["axes"] = list(self.requested_axes)
         if self.stride != 1:
             out["stride"] = self.stride
         if self.boundary is not None:
             out["boundary"] = self.boundary
+        if self.spacing is not None:
+            out["spacing"] = list(self.spacing)
         return out
 
-    def grid_axes(self, ndim: int) -> tuple[int, int]:
-        a, b = (normalise_axis(ax, ndim, "spatial") for ax in self.axes)
-        if a == b:
+    def grid_axes(self, ndim: int) -> tuple[int, ...]:
+        found = tuple(normalise_axis(ax, ndim, "spatial") for ax in self.axes)
+        if len(set(found)) != len(found):
             raise ShapeError(f"spatial axes {self.axes} name the same axis of a {ndim}-D array")
-        return a, b
+        return found
 
-    def grid(self, shape: Sequence[int]) -> tuple[int, int]:
-        a, b = self.grid_axes(len(shape))
-        return int(shape[a]), int(shape[b])
+    def grid(self, shape: Sequence[int]) -> tuple[int, ...]:
+        if len(shape) < len(self.axes):
+            raise ShapeError(
+                f"the spatial action moves {len(self.axes)} grid axes {self.axes}, but the array has "
+                f"only {len(shape)} axes (shape {tuple(shape)})"
+            )
+        return tuple(int(shape[a]) for a in self.grid_axes(len(shape)))
+
+    def check_group(self, group: Group) -> None:
+        """ShapeError when an exact element of ``group`` would exchange axes of unequal spacing."""
+        if self.spacing is None or len(set(self.spacing)) == 1:
+            return
+        for p in group.point_elements or ():
+            if element_dims(p) != self.dims:
+                continue
+            m = np.abs(np.asarray(index_matrix(p)))
+            for j in range(self.dims):
+                i = int(np.argmax(m[j]))
+                if m[j, i] > 0.5 and self.spacing[i] != self.spacing[j]:
+                    raise ShapeError(
+                        f"{group.name} contains {p!r}, which exchanges grid axes {i} and {j} of unequal "
+                        f"spacing {self.spacing[i]} and {self.spacing[j]}: an exact turn would stretch "
+                        "the data. Resample to isotropic voxels first, or use a group that does not "
+                        "exchange those axes (e.g. 'flips(dims=3)' or 'translation(dims=3)')"
+                    )
 
     def map_element(self, g: Element) -> Element:
         """The homomorphism behind ``stride``: shifts divided by the stride."""
@@ -109,32 +223,54 @@ class Spatial:
                     f"{self.stride}; check with translation(step={self.stride})"
                 )
             return GridElement(g.k, g.flipped, g.dy // self.stride, g.dx // self.stride)
+        if isinstance(g, Rotation):
+            return g
         scaled = getattr(g, "divide_shift", None)
         if scaled is None:
             raise EquicheckError(f"stride {self.stride} is not defined for {g!r}")
+        if g.exact and any(float(v) % self.stride for v in index_shift(g)):
+            raise EquicheckError(
+                f"{g!r} is not a multiple of the stride {self.stride}: a stride-{self.stride} output "
+                f"moves only under shifts by multiples of {self.stride}; check with a group of "
+                f"step={self.stride}"
+            )
         return scaled(self.stride)
+
+    def _call(
+        self, impl: SpatialImpl, g: Element, x: Any, axes: tuple[int, ...], boundary: str, backend: Backend
+    ) -> Any:
+        if self.spacing is not None and element_dims(g) != 2:
+            return impl.apply(g, x, axes, boundary, backend, spacing=self.spacing)
+        return impl.apply(g, x, axes, boundary, backend)
+
+    def _checked(self, g: Element) -> None:
+        dims = element_dims(g)
+        if dims is not None and dims != self.dims and not isinstance(g, UpsampleElement):
+            raise ShapeError(
+                f"{g!r} moves a {dims}-D grid, but this spatial action moves {self.dims} axes "
+                f"{self.axes}; use a group of {self.dims}-D grids or name {dims} axes with axes="
+            )
 
     def apply(self, g: Element, x: Any, backend: Backend, boundary: str) -> Any:
         g = self.map_element(g)
-        return _implementation(g).apply(g, x, self.grid_axes(x.ndim), boundary, backend)
+        here = (
+            self
+            if element_dims(g) in (None, self.dims) or self.requested_axes is not None
+            else self.on_dims(int(element_dims(g) or 2))
+        )
+        here._checked(g)
+        return here._call(_implementation(g), g, x, here.grid_axes(x.ndim), boundary, backend)
 
     def valid_mask(
         self, g: Element, shape: Sequence[int], margin: int, boundary: str, backend: Backend
     ) -> Any:
-        """Boolean (H, W) mask of the grid entries where ``f(g·x)`` and ``g·f(x)`` are comparable
+        """Boolean grid mask of the entries where ``f(g·x)`` and ``g·f(x)`` are comparable
         after this part moved them (None: all): the zero-filled region and ``margin`` excluded."""
         mapped = self.map_element(g)
-        custom = _implementation(mapped).mask
+        impl = _implementation(mapped)
+        custom = impl.mask
         if custom is not None:  # interpolated elements
+            if self.spacing is not None and element_dims(mapped) != 2:
+                return custom(mapped, self.grid(shape), margin, boundary, backend, spacing=self.spacing)
             return custom(mapped, self.grid(shape), margin, boundary, backend)
-        zero_fill = boundary == "zeros"
-        if not zero_fill and margin <= 0:
-            return None
-        xp = backend.xp
-        h, w = self.grid(shape)
-        ones = xp.ones((h, w), dtype=xp.float32)
-        moved = _implementation(mapped).apply(mapped, ones, (0, 1), boundary, backend) if zero_fill else ones
-        valid = moved > 0.5
-        if margin > 0:
-            valid = erode(xp, valid, margin)
-        return valid
+        return exact_mask(mapped, self.grid(shape), margin, boundary, backend, self.spacing)

@@ -19,22 +19,34 @@ from .plan import Case
 __all__ = ["MismatchFigures", "border_band", "mismatch_figures", "mismatched_grid", "report_arrays"]
 
 
-def _slice2d(backend: Backend, x: Any, action: Action | None) -> np.ndarray:
-    """A small host view for reports: the grid of the first sample/channel, or the first values."""
+#: The longest side of a grid kept for reports, per number of grid axes (longer ones are strided).
+_MAX_SIDE = {1: 4096, 2: 128, 3: 64}
+
+
+def _in_grid_order(arr: np.ndarray, ax: tuple[int, ...]) -> np.ndarray:
+    """``arr`` (the grid axes in increasing array order) with its axes in the order of ``ax``."""
+    ranked = sorted(ax)
+    perm = [ranked.index(a) for a in ax]
+    return arr if perm == sorted(perm) else arr.transpose(perm)
+
+
+def _grid_view(backend: Backend, x: Any, action: Action | None) -> np.ndarray:
+    """A small host view for reports: the grid (1, 2 or 3 axes, in the action's order) of the
+    first sample/channel, or the first values when the array has no grid."""
     xp = backend.xp
     spatial = action.spatial if action is not None else None
-    if spatial is not None and x.ndim >= 2:
-        a, b = spatial.grid_axes(x.ndim)
-        index = tuple(slice(None) if i in (a, b) else 0 for i in range(x.ndim))
-        out = backend.to_host(x[index])
-        if a > b:
-            out = out.T
+    d = len(spatial.axes) if spatial is not None else 0
+    if spatial is not None and x.ndim >= d:
+        ax = spatial.grid_axes(x.ndim)
+        index = tuple(slice(None) if i in ax else 0 for i in range(x.ndim))
+        out = _in_grid_order(np.asarray(backend.to_host(x[index])), ax)
     else:
         out = backend.to_host(xp.reshape(x, (-1,))[:256])
     out = np.asarray(out, dtype=np.float64)
-    if out.ndim == 2 and max(out.shape) > 128:
-        step = -(-max(out.shape) // 128)
-        out = out[::step, ::step]
+    limit = _MAX_SIDE.get(out.ndim, 128)
+    if out.ndim and max(out.shape) > limit:
+        step = -(-max(out.shape) // limit)
+        out = out[(slice(None, None, step),) * out.ndim]
     return out
 
 
@@ -45,15 +57,15 @@ def report_arrays(
     xp = backend.xp
     first = next(iter(case.values()))
     arrays = {
-        "input": _slice2d(backend, first, in_action),
-        "actual": _slice2d(backend, a, out_action),
-        "expected": _slice2d(backend, b, out_action),
+        "input": _grid_view(backend, first, in_action),
+        "actual": _grid_view(backend, a, out_action),
+        "expected": _grid_view(backend, b, out_action),
     }
     point_error = _point_error(backend, a, b, out_action)
     if point_error is not None:
         arrays["point_error"] = point_error
     spatial = out_action.spatial
-    if spatial is not None and a.ndim >= 2:
+    if spatial is not None and a.ndim >= len(spatial.axes):
         with np.errstate(invalid="ignore"):
             diff = xp.abs(xp.astype(a, xp.float64) - xp.astype(b, xp.float64))
         if mask is not None:
@@ -61,13 +73,12 @@ def report_arrays(
         ax = spatial.grid_axes(a.ndim)
         others = tuple(i for i in range(a.ndim) if i not in ax)
         emap = xp.max(diff, axis=others) if others else diff
-        emap = backend.to_host(emap)
-        if ax[0] > ax[1]:
-            emap = emap.T
-        arrays["error_map"] = np.asarray(emap, dtype=np.float64)
+        emap = _in_grid_order(np.asarray(backend.to_host(emap), dtype=np.float64), ax)
+        arrays["error_map"] = emap
         if mask is not None:
-            m = np.squeeze(backend.to_host(mask))
-            arrays["valid_mask"] = np.asarray(m, dtype=bool) if m.ndim == 2 else np.ones(emap.shape, bool)
+            m = np.asarray(backend.to_host(mask), dtype=bool)
+            m = np.broadcast_to(m, a.shape)[tuple(slice(None) if i in ax else 0 for i in range(a.ndim))]
+            arrays["valid_mask"] = _in_grid_order(np.ascontiguousarray(m), ax)
     return arrays
 
 
@@ -120,12 +131,12 @@ def _host_figures(
 def _grid_of(bad: np.ndarray, out_action: Action) -> np.ndarray | None:
     """``bad`` reduced to the output's grid (any entry along the other axes), None without one."""
     spatial = out_action.spatial
-    if spatial is None or bad.ndim < 2:
+    if spatial is None or bad.ndim < len(spatial.axes):
         return None
     ax = spatial.grid_axes(bad.ndim)
     others = tuple(i for i in range(bad.ndim) if i not in ax)
     grid = bad.any(axis=others) if others else bad
-    return grid.T if ax[0] > ax[1] else grid
+    return _in_grid_order(grid, ax)
 
 
 def mismatched_grid(
@@ -137,16 +148,16 @@ def mismatched_grid(
 
 
 def border_band(bad: np.ndarray | None) -> int | None:
-    """``k`` when every mismatched entry of the grid ``bad`` lies within ``k`` entries of its
-    border and the grid has a clean interior at least half its size (``min(H, W) >= 4k``);
-    None otherwise (nothing mismatched, mismatches inside, or a grid too small to tell)."""
-    if bad is None or bad.ndim != 2 or not bad.any():
+    """``k`` when every mismatched entry of the grid ``bad`` (1, 2 or 3 axes) lies within ``k``
+    entries of its border and the grid has a clean interior at least half its size
+    (every side >= 4k); None otherwise (nothing mismatched, mismatches inside, or a grid too
+    small to tell)."""
+    if bad is None or bad.ndim not in (1, 2, 3) or not bad.any():
         return None
-    h, w = bad.shape
-    i, j = np.nonzero(bad)
-    depth = np.minimum(np.minimum(i, h - 1 - i), np.minimum(j, w - 1 - j))
+    where = np.nonzero(bad)
+    depth = np.min([np.minimum(i, n - 1 - i) for i, n in zip(where, bad.shape)], axis=0)
     k = int(depth.max()) + 1
-    return k if min(h, w) >= 4 * k else None
+    return k if min(bad.shape) >= 4 * k else None
 
 
 def mismatch_figures(

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from .. import options
 from ..errors import ShapeError
 from .plan import Case, Key, Plan, fill_shape, grid_of
-from .search import finite_elements
+from .search import drawn_sides, finite_elements
 
 __all__ = [
     "FALLBACK_MAX_BYTES",
@@ -50,7 +50,7 @@ def checked_max_bytes(value: Any) -> int:
     return given if given is not None else default_max_bytes()
 
 
-def elements_checked(plan: Plan, case: Case | None, grid: tuple[int, int] | None = None) -> int:
+def elements_checked(plan: Plan, case: Case | None, grid: tuple[int, ...] | None = None) -> int:
     """The elements checked on each input: all of a small finite group, else the number drawn."""
     fixed = finite_elements(plan, grid_of(plan, case) if case is not None else grid)
     return len(fixed) if fixed is not None else plan.elements_per_example
@@ -68,7 +68,7 @@ def drawn_bytes(
 ) -> tuple[int, int]:
     """Bytes of the largest case the search can draw (sizes drawn by strategies counted as 1)
     and the elements checked on it."""
-    grid = (sizes[1], sizes[1])
+    grid = (drawn_sides(plan.group, sizes)[1],) * plan.group.dims
     itemsize = max(np.dtype(d).itemsize for d in dtypes)
     total = 0
     for k, shape in shapes.items():

@@ -93,9 +93,9 @@ class Plan:
                 )
             return {keys[0]: self.first_in_action}
         if isinstance(spec, Mapping):
-            acts = {k: actions_mod.from_name(v) for k, v in spec.items()}
+            acts = {k: self.bound(v) for k, v in spec.items()}
         elif isinstance(spec, (tuple, list)):
-            acts = {i: actions_mod.from_name(v) for i, v in enumerate(spec)}
+            acts = {i: self.bound(v) for i, v in enumerate(spec)}
         else:
             if len(keys) != 1:
                 raise EquicheckError(
@@ -103,7 +103,7 @@ class Plan:
                     "out_action was given; give one action per output (a tuple or dict), e.g. "
                     "trivial() for an output that should not move"
                 )
-            acts = {keys[0]: actions_mod.from_name(spec)}
+            acts = {keys[0]: self.bound(spec)}
         if set(acts) != set(keys):
             raise EquicheckError(
                 f"out_action names outputs {sorted(map(str, acts))} but f returned "
@@ -119,10 +119,14 @@ class Plan:
         if spec is None:
             return list(self.in_actions.values())
         if isinstance(spec, Mapping):
-            return [actions_mod.from_name(v) for v in spec.values()]
+            return [self.bound(v) for v in spec.values()]
         if isinstance(spec, (tuple, list)):
-            return [actions_mod.from_name(v) for v in spec]
-        return [actions_mod.from_name(spec)]
+            return [self.bound(v) for v in spec]
+        return [self.bound(spec)]
+
+    def bound(self, action: Any) -> Action:
+        """An action (or its name) bound to the group's grid: the last ``dims`` axes by default."""
+        return actions_mod.from_name(action).on_dims(self.group.dims)
 
     def out_names(self) -> list[str]:
         return ["trivial"] if self.invariant else [a.name for a in self.declared_out_actions()]
@@ -204,17 +208,18 @@ def default_shape(action: Action) -> tuple[int | None, ...]:
     fiber, spatial = action.fiber, action.spatial
     if spatial is None:
         raise EquicheckError(f"cannot guess an input shape for the action {action.name}; pass input_shape=")
-    if spatial.axes != (-2, -1):
-        raise EquicheckError("pass input_shape= when spatial axes are not the last two")
+    d = len(spatial.axes)
+    if tuple(spatial.axes) != tuple(range(-d, 0)):
+        raise EquicheckError(f"pass input_shape= when the spatial axes are not the last {d}")
     if fiber is None:
-        return (None, None)
-    if fiber.axis != -3:
-        raise EquicheckError("pass input_shape= when the fiber axis is not -3")
-    return (-1, None, None)  # -1: one field of the fiber's channels
+        return (None,) * d
+    if fiber.axis != -(d + 1):
+        raise EquicheckError(f"pass input_shape= when the fiber axis is not {-(d + 1)}")
+    return (-1,) + (None,) * d  # -1: one field of the fiber's channels
 
 
 def fill_shape(
-    shape: Sequence[int | None], action: Action, grid: tuple[int, int], channels: int | None
+    shape: Sequence[int | None], action: Action, grid: tuple[int, ...], channels: int | None
 ) -> tuple[int, ...]:
     """A concrete shape: None on the grid axes becomes the drawn grid, -1 the fiber's channels."""
     shape = list(shape)
@@ -224,8 +229,13 @@ def fill_shape(
         if ax is not None and shape[ax] is None:
             shape[ax] = grid[0]
     if spatial is not None:
-        a, b = spatial.grid_axes(len(shape))
-        for ax, n in ((a, grid[0]), (b, grid[1])):
+        axes = spatial.grid_axes(len(shape))
+        if len(grid) != len(axes):
+            raise ShapeError(
+                f"the action {action.name} moves {len(axes)} grid axes, but the grid drawn has "
+                f"{len(grid)}: say the grid's axes with axes="
+            )
+        for ax, n in zip(axes, grid):
             if shape[ax] is None:
                 shape[ax] = n
     out = []
@@ -293,13 +303,20 @@ def checked_drawn_shape(shape: Sequence[Any], action: Action, label: str = "inpu
         return
     name = action.spec.name if hasattr(action, "spec") else action.name
     suggestion = ""
-    if len(nones) == 2:
+    d = len(spatial.axes)
+    if len(nones) == d:
         params = "" if name == "spatial" else "..., "
+        listed = ", ".join(map(str, nones)) + ("," if d == 1 else "")
         suggestion = (
-            f"; if axes {nones[0]} and {nones[1]} are the grid (e.g. channels-last (H, W, C)), say so: "
-            f'in_action="{name}({params}axes=({nones[0]}, {nones[1]}))"'
+            f"; if axes {', '.join(map(str, nones))} are the grid (e.g. channels-last), say so: "
+            f'in_action="{name}({params}axes=({listed}))"'
         )
-    where = f"axes {grid[0]} and {grid[1]} of a {len(shape)}-D input" if grid is not None else "no axes"
+    elif len(nones) != d:
+        suggestion = (
+            f"; the group acts on {d}-D grids, so a shape to draw has None on {d} axes "
+            f"(e.g. {(1,) + (None,) * d})"
+        )
+    where = f"axes {', '.join(map(str, grid))} of a {len(shape)}-D input" if grid is not None else "no axes"
     raise ShapeError(
         f"{label} = {shown} has None (a grid size to draw) on axis {', '.join(map(str, outside))}, but "
         f"the action {action.name} moves the grid on axes {spatial.axes} ({where}){suggestion}; or "
@@ -307,7 +324,7 @@ def checked_drawn_shape(shape: Sequence[Any], action: Action, label: str = "inpu
     )
 
 
-def grid_of(plan: Plan, case: Case) -> tuple[int, int] | None:
+def grid_of(plan: Plan, case: Case) -> tuple[int, ...] | None:
     """The grid the group acts on in ``case`` (that of the first input with grid axes)."""
     for k, v in case.items():
         grid = plan.in_actions[k].grid(tuple(v.shape))
@@ -381,7 +398,9 @@ def make_plan(
         name=name or describe_function(f),
         group=resolved_group,
         backend=resolved_backend,
-        in_actions=normalise_in_actions(in_action, keys),
+        in_actions={
+            k: a.on_dims(resolved_group.dims) for k, a in normalise_in_actions(in_action, keys).items()
+        },
         out_action=out_action,
         invariant=bool(invariant),
         batched=bool(batched),

@@ -23,7 +23,7 @@ from hypothesis.errors import HypothesisException
 from .. import point_strategies
 from ..actions import PointAction
 from ..errors import EquicheckError
-from ..groups import Element, PointGroup
+from ..groups import Element, Group, PointGroup
 from ..strategies import ArraySpec, array_specs, grid_sizes, make_array
 from .evaluate import Evaluator
 from .failures import ONCE_KINDS, Failure
@@ -116,6 +116,19 @@ def _strides(plan: Plan) -> list[int]:
     return [a.spatial.stride for a in acts if a.spatial is not None]
 
 
+#: The grid sides drawn when ``sizes`` is left at its default (4, 24), per number of grid axes:
+#: 1-D signals are cheap, 3-D volumes are kept small so a check stays fast.
+DEFAULT_SIDES = {1: (4, 48), 2: (4, 24), 3: (4, 12)}
+
+
+def drawn_sides(group: Group, sizes: tuple[int, int]) -> tuple[int, int]:
+    """The range of grid sides to draw: ``sizes`` as given, or the default for the group's grid."""
+    if tuple(sizes) != DEFAULT_SIDES[2]:
+        return sizes
+    lo, hi = DEFAULT_SIDES.get(group.dims, DEFAULT_SIDES[2])
+    return lo, max(hi, group.min_grid + 4) if group.dims == 3 else hi
+
+
 def drawn_examples(
     plan: Plan,
     shapes: dict[Key, tuple[int | None, ...]],
@@ -125,7 +138,7 @@ def drawn_examples(
 ) -> st.SearchStrategy[Example]:
     """Inputs drawn from value families on drawn grids, with elements for each."""
     group = plan.group
-    lo, hi = sizes
+    lo, hi = drawn_sides(group, sizes)
     lo = max(lo, 2 * plan.margin + 1 + 2)
     lo = max(lo, min(group.min_grid, hi))  # interpolated groups: no tiny grids
     if families is None:  # interpolated groups draw band-limited inputs
@@ -138,7 +151,11 @@ def drawn_examples(
     multiple = math.lcm(*(_strides(plan) + [group.step or 1]))
     square = group.needs_square
     needs_grid = any(n is None for s in shapes.values() for n in s)
-    grid_strategy = grid_sizes(lo, hi, square=square, multiple_of=multiple) if needs_grid else st.just(None)
+    grid_strategy = (
+        grid_sizes(lo, hi, square=square, multiple_of=multiple, dims=group.dims)
+        if needs_grid
+        else st.just(None)
+    )
     channels = {}
     for k, a in plan.in_actions.items():
         channels[k] = a.fiber.prepare(group).channels() if a.fiber is not None else None
@@ -150,7 +167,7 @@ def drawn_examples(
     @st.composite
     def example(draw: Callable[..., Any]) -> Example:
         grid = draw(grid_strategy)
-        concrete_grid = grid if grid is not None else (1, 1)
+        concrete_grid = grid if grid is not None else (1,) * group.dims
         specs: dict[Key, ArraySpec] = {}
         for k, shape in shapes.items():
             # entries given as strategies (e.g. a batch or channel size) are drawn per example

@@ -104,6 +104,13 @@ GROUP_HINTS = {
     "euclidean": "'e3' (rotations, reflections, translations of 3-D coordinates) or 'se3'",
     "rotations3": "'so3' (rotations of 3-D coordinates)",
     "e3xsn": "'product(e3, perm)'",
+    "cube": "'cube24' (the 24 rotations of the cube) or 'cube48' (with reflections)",
+    "octahedral": "'cube24' (the 24 rotations of the cube) or 'cube48' (with reflections)",
+    "oh": "'cube48' (the 48 symmetries of the cube)",
+    "reverse": "'flips(dims=1)' (the reversal of a 1-D signal)",
+    "reversal": "'flips(dims=1)' (the reversal of a 1-D signal)",
+    "so3_grid": "'so3_volume' (rotations of a 3-D grid by any angle, interpolated)",
+    "rotations3d": "'cube24' (exact quarter turns of a volume) or 'so3_volume' (any angle)",
 }
 
 
@@ -264,6 +271,30 @@ for _group_name, _group_ctor in points.GROUPS.items():
     register_group(_group_name, _group_ctor)
 for _element_name, _element_ctor in points.ELEMENTS.items():
     register_element(_element_name, _element_ctor)
+
+# --- 1-D signals and 3-D volumes (dims=1, dims=3; the same names keep their 2-D meaning): lattice.py
+from . import lattice  # noqa: E402
+from .lattice import (  # noqa: E402
+    LatticeGroup,
+    SignalElement,
+    VolumeElement,
+    cube24,
+    cube48,
+    dihedral,
+    flip,
+    flips,
+    p432,
+    pm3m,
+    scale,
+    shift,
+    subshift,
+    translation,
+)
+
+for _group_name, _group_ctor in lattice.GROUPS.items():
+    register_group(_group_name, _group_ctor)
+for _element_name, _element_ctor in lattice.ELEMENTS.items():
+    register_element(_element_name, _element_ctor)
 __all__ += [
     "Motion",
     "PlaneRotation",
@@ -281,4 +312,14 @@ __all__ += [
     "so3",
     "translate",
     "turn",
+    "LatticeGroup",
+    "SignalElement",
+    "VolumeElement",
+    "cube24",
+    "cube48",
+    "dihedral",
+    "p432",
+    "pm3m",
+    "scale",
+    "subshift",
 ]

@@ -13,8 +13,8 @@ from ..spec import Named
 
 __all__ = ["Element", "Group", "Grid"]
 
-#: The sizes (H, W) of the two grid axes a group acts on.
-Grid = tuple[int, int]
+#: The sizes of the grid axes a group acts on: (n,), (H, W) or (D, H, W).
+Grid = tuple[int, ...]
 
 
 class Element(ABC):
@@ -73,6 +73,8 @@ class Group(Named):
 
     #: True when every element acts on a grid by an index permutation (no interpolation).
     exact: bool = True
+    #: The number of grid axes the group acts on (1: signals, 2: images, 3: volumes).
+    dims: int = 2
     #: True when translations wrap around (cyclic); False when they fill with zeros.
     cyclic: bool = True
     #: How elements resample arrays: 'exact', 'fourier' or 'spline'.

@@ -56,6 +56,8 @@ from .base import Element, Grid, Group
 from .grid import GridElement
 
 __all__ = [
+    "exact_fraction",
+    "rounded_shift",
     "ContinuousElement",
     "ContinuousGroup",
     "UpsampleElement",
@@ -82,7 +84,7 @@ _SHIFT_TOL = 1e-7
 Matrix = tuple[tuple[float, float], tuple[float, float]]
 
 
-def _fraction(value: Any, what: str) -> Fraction:
+def exact_fraction(value: Any, what: str) -> Fraction:
     """An exact fraction for an angle or factor (floats snap to denominator <= 10**6)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, Fraction, np.integer, np.floating)):
         raise TypeError(f"{what} must be a number, got {value!r}")
@@ -95,7 +97,7 @@ def _fraction(value: Any, what: str) -> Fraction:
     return Fraction(float(value)).limit_denominator(_DENOMINATOR)
 
 
-def _real(value: Any, what: str) -> float:
+def rounded_shift(value: Any, what: str) -> float:
     """A shift in pixels, rounded to 1e-9 so that compositions stay hashable and comparable."""
     if isinstance(value, bool) or not isinstance(value, (int, float, Fraction, np.integer, np.floating)):
         raise TypeError(f"{what} must be a number, got {value!r}")
@@ -135,17 +137,17 @@ class ContinuousElement(Element):
     dx: float = 0.0
 
     def __post_init__(self) -> None:
-        deg = _fraction(self.degrees, "degrees") % 360
+        deg = exact_fraction(self.degrees, "degrees") % 360
         if deg > 180:
             deg -= 360
-        factor = _fraction(self.factor, "factor")
+        factor = exact_fraction(self.factor, "factor")
         if factor <= 0:
             raise ValueError(f"scale factor must be positive, got {self.factor!r}")
         object.__setattr__(self, "degrees", deg)
         object.__setattr__(self, "factor", factor)
         object.__setattr__(self, "flipped", bool(self.flipped))
-        object.__setattr__(self, "dy", _real(self.dy, "dy"))
-        object.__setattr__(self, "dx", _real(self.dx, "dx"))
+        object.__setattr__(self, "dy", rounded_shift(self.dy, "dy"))
+        object.__setattr__(self, "dx", rounded_shift(self.dx, "dx"))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ContinuousElement):
@@ -250,12 +252,12 @@ def from_grid(g: GridElement) -> ContinuousElement:
 
 def rotate(degrees: float | Fraction = 0.0) -> ContinuousElement:
     """Turn content by ``degrees`` counter-clockwise about the grid centre (as shown, row 0 on top)."""
-    return ContinuousElement(_fraction(degrees, "degrees"))
+    return ContinuousElement(exact_fraction(degrees, "degrees"))
 
 
 def scale(factor: float | Fraction = 1.0) -> ContinuousElement:
     """Magnify content by ``factor`` about the grid centre (``factor > 1`` zooms in)."""
-    return ContinuousElement(factor=_fraction(factor, "factor"))
+    return ContinuousElement(factor=exact_fraction(factor, "factor"))
 
 
 def subshift(dy: float = 0.0, dx: float = 0.0) -> ContinuousElement:
@@ -277,7 +279,7 @@ class UpsampleElement(Element):
     factor: Fraction = Fraction(1)
 
     def __post_init__(self) -> None:
-        f = _fraction(self.factor, "factor")
+        f = exact_fraction(self.factor, "factor")
         if f <= 0 or (f.numerator != 1 and f.denominator != 1):
             raise ValueError(f"upsample factor must be a positive integer or 1/integer, got {self.factor!r}")
         object.__setattr__(self, "factor", f)
@@ -309,7 +311,7 @@ class UpsampleElement(Element):
 
 def upsample(factor: float = 2) -> UpsampleElement:
     """Up-sample by repeating entries ``factor`` times (nearest neighbour; exact)."""
-    return UpsampleElement(_fraction(factor, "factor"))
+    return UpsampleElement(exact_fraction(factor, "factor"))
 
 
 # --- groups ------------------------------------------------------------------------------------

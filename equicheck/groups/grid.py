@@ -30,6 +30,9 @@ from .base import Element, Grid, Group
 __all__ = [
     "GridElement",
     "GridGroup",
+    "check_shift_options",
+    "shift_count",
+    "shift_values",
     "c2",
     "c4",
     "d4",
@@ -167,6 +170,42 @@ def flip(axis: str = "x") -> GridElement:
     return GridElement(_FLIP_K[axis], True)
 
 
+def check_shift_options(step: Any, max_shift: Any) -> None:
+    """ValueError unless ``step`` is a positive integer and ``max_shift`` None or >= 0."""
+    if isinstance(step, bool) or not isinstance(step, int) or step < 1:
+        raise ValueError(f"step must be a positive integer, got {step!r}")
+    if max_shift is not None and (
+        isinstance(max_shift, bool) or not isinstance(max_shift, int) or max_shift < 0
+    ):
+        raise ValueError(f"max_shift must be a non-negative integer, got {max_shift!r}")
+
+
+def shift_values(n: int, step: int, cyclic: bool, max_shift: int | None) -> list[int]:
+    """Shifts along one axis of size n, smallest magnitude first (one per residue if cyclic)."""
+    s = step
+    limit = n // 2 if max_shift is None else min(max_shift, n // 2)
+    if cyclic:
+        reps = {((v + n // 2) % n) - n // 2 if n > 1 else 0 for v in range(0, n, s)}
+        reps = {v for v in reps if abs(v) <= limit} if max_shift is not None else reps
+    else:
+        reps = {v for v in range(-limit, limit + 1) if v % s == 0}
+    return sorted(reps, key=lambda v: (abs(v), v < 0))
+
+
+def shift_count(n: int, step: int, cyclic: bool, max_shift: int | None) -> int:
+    """``len(shift_values(...))``, counted without listing (grids may be huge)."""
+    s = step
+    limit = n // 2 if max_shift is None else min(max_shift, n // 2)
+    if not cyclic:
+        return 2 * (limit // s) + 1
+    if n <= 1:
+        return 1
+    if max_shift is None:
+        return len(range(0, n, s))
+    lo, hi = max(-limit, -(n // 2)), min(limit, n - 1 - n // 2)  # the centred residues kept
+    return hi // s + (-lo) // s + 1 if n % s == 0 else len(shift_values(n, step, cyclic, max_shift))
+
+
 _POINT_GROUPS: dict[str, tuple[GridElement, ...]] = {
     "trivial": (identity(),),
     "c2": (identity(), rot90(2)),
@@ -198,10 +237,7 @@ class GridGroup(Group):
     ) -> None:
         if point not in _POINT_GROUPS:
             raise ValueError(f"unknown point group {point!r}")
-        if isinstance(step, bool) or not isinstance(step, int) or step < 1:
-            raise ValueError(f"step must be a positive integer, got {step!r}")
-        if max_shift is not None and (not isinstance(max_shift, int) or max_shift < 0):
-            raise ValueError(f"max_shift must be a non-negative integer, got {max_shift!r}")
+        check_shift_options(step, max_shift)
         self._spec = spec
         self.point = point
         self.point_elements = _POINT_GROUPS[point]
@@ -249,28 +285,10 @@ class GridGroup(Group):
             )
 
     def _shift_range(self, n: int) -> list[int]:
-        """Shifts along one axis of size n, smallest magnitude first (one per residue if cyclic)."""
-        s = self.step
-        limit = n // 2 if self.max_shift is None else min(self.max_shift, n // 2)
-        if self.cyclic:
-            reps = {((v + n // 2) % n) - n // 2 if n > 1 else 0 for v in range(0, n, s)}
-            reps = {v for v in reps if abs(v) <= limit} if self.max_shift is not None else reps
-        else:
-            reps = {v for v in range(-limit, limit + 1) if v % s == 0}
-        return sorted(reps, key=lambda v: (abs(v), v < 0))
+        return shift_values(n, self.step, self.cyclic, self.max_shift)
 
     def _shift_count(self, n: int) -> int:
-        """``len(self._shift_range(n))``, counted without listing (grids may be huge)."""
-        s = self.step
-        limit = n // 2 if self.max_shift is None else min(self.max_shift, n // 2)
-        if not self.cyclic:
-            return 2 * (limit // s) + 1
-        if n <= 1:
-            return 1
-        if self.max_shift is None:
-            return len(range(0, n, s))
-        lo, hi = max(-limit, -(n // 2)), min(limit, n - 1 - n // 2)  # the centred residues kept
-        return hi // s + (-lo) // s + 1 if n % s == 0 else len(self._shift_range(n))
+        return shift_count(n, self.step, self.cyclic, self.max_shift)
 
     def elements(self, grid: Grid | None = None) -> Sequence[GridElement] | None:
         if not self.translations:

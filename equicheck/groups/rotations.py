@@ -141,6 +141,11 @@ class Rotation(Element):
         return 3
 
     @property
+    def exact(self) -> bool:
+        """Whether it moves a volume by an index permutation (a symmetry of the cube)."""
+        return self.signed_permutation
+
+    @property
     def signed_permutation(self) -> bool:
         """Whether the matrix is a signed permutation (exact integers; a symmetry of the cube)."""
         return bool(np.all(np.rint(self.matrix) == self.matrix))
