@@ -68,14 +68,18 @@ def layout_hint(plan: Plan, case: Case) -> str:
             "layout f takes (e.g. a batch axis: x[None] for a single image, and batched=True)"
         )
     channels = expected_channels(getattr(plan.given, "fn", plan.given)) or 3
+    d = plan.group.dims
     ndim = max(len(v.shape) for v in case.values())
-    default = "one 2-D grid (H, W), no batch or channel axes" if ndim == 2 else f"shape {passed}"
+    layout = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}.get(d, "(N, C, ...)")
+    default = f"one {d}-D grid, no batch or channel axes" if ndim == d else f"shape {passed}"
+    nones = ", ".join(["None"] * d)
     return (
         f"f raised on its first call, so the input's layout is the likely cause: equicheck passed "
         f"{passed} ({default}). Say the shape f takes with input_shape= (None for the grid axes "
-        f"it draws) and batched=True when axis 0 is a batch, e.g. for a model of (N, C, H, W) "
-        f"batches: input_shape=(2, {channels}, None, None), batched=True (command line: "
-        f"--input-shape 2,{channels},None,None --batched); or give an example input with inputs="
+        f"it draws) and batched=True when axis 0 is a batch, e.g. for a model of {layout} "
+        f"batches: input_shape=(2, {channels}, {nones}), batched=True (command line: "
+        f"--input-shape 2,{channels},{nones.replace(' ', '')} --batched); or give an example input "
+        "with inputs="
     )
 
 

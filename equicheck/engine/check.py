@@ -34,7 +34,7 @@ from ..options import dtypes as dtype_names
 from ..result import CheckResult, Counterexample
 from . import floor, verdict
 from .counterexamples import load_counterexample, replay_kwargs, save_counterexample
-from .evaluate import Evaluator
+from .evaluate import BORDER_PROBE_SIZE, Evaluator
 from .evidence import border_band
 from .failures import Failure
 from .listeners import notify
@@ -233,17 +233,20 @@ def _border(plan: Plan, evaluator: Evaluator, failure: Failure) -> dict[str, Any
     d = failure.details
     if failure.kind != "mismatch" or d.mismatch is None or d.case is None:
         return None
-    k = border_band(evaluator.figures(d.mismatch, d.case).bad_grid)
+    bad = evaluator.figures(d.mismatch, d.case).bad_grid
+    k = border_band(bad)
     where = "the counterexample"
     grid = None
     if k is None:
         if plan.timeout is not None:  # a probe that hangs would outlive the check
             return None
+        if bad is not None and min(bad.shape) >= BORDER_PROBE_SIZE:
+            return None  # the counterexample is as large as the probe: its mismatches are inside
         found = evaluator.border_probe(d.mismatch.element, d.case)
         if found is None:
             return None
         k, grid = found
-        where = f"a {grid[0]}x{grid[1]} noise output (a larger input of the same layout)"
+        where = f"a {'x'.join(map(str, grid))} noise output (a larger input of the same layout)"
     hint = (
         f"the error lives at the border: every mismatched entry of {where} lies within {k} "
         f"entr{'y' if k == 1 else 'ies'} of the grid's border"
@@ -436,8 +439,11 @@ def _locate_hint(plan: Plan, failure: Failure) -> str:
     it (point clouds and graphs have no layer-by-layer localisation yet)."""
     from ..adapters import Adapted, Declared, framework_of
 
-    if has_points(plan) or _draws_graphs(plan) or any(
-        a.spatial is None for a in plan.in_actions.values()
+    if (
+        has_points(plan)
+        or _draws_graphs(plan)
+        or plan.group.dims != 2  # locate reads images only
+        or any(a.spatial is None for a in plan.in_actions.values())
     ):
         return ""
 

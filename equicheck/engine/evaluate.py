@@ -34,11 +34,16 @@ from .floor import FloorProbe, FloorStats
 from .plan import Case, Key, Plan, grid_of
 from .tolerance import dtype_name
 
-__all__ = ["TARGET_FROM", "Evaluator", "SearchState"]
+__all__ = ["BORDER_PROBE_SIZE", "NONDETERMINISTIC", "TARGET_FROM", "Evaluator", "SearchState"]
 
 #: Errors below this share of the tolerance are not targeted (they are rounding, not signal).
 TARGET_FROM = 0.01
 
+#: What a nondeterministic f is told.
+NONDETERMINISTIC = (
+    "f gave different answers for the same input; fix seeds, turn off dropout/sampling, or compare in "
+    "eval mode"
+)
 #: The grid side of the input :meth:`Evaluator.border_probe` draws (at least; a multiple of
 #: the strides and of the group's step).
 BORDER_PROBE_SIZE = 16
@@ -266,7 +271,7 @@ class Evaluator:
                 "If f's output has no grid (class scores, a pooled feature vector), it should not "
                 "move: check invariance with assert_invariant(f, group) or out_action='trivial' "
                 "(command line: --invariant); if it has a grid, say where with out_action= "
-                "(e.g. 'spatial(axes=(-2, -1))')",
+                f"(e.g. 'spatial(axes={tuple(range(-self.plan.group.dims, 0))})')",
                 FailureDetails(input=description, usage=True),
             ) from None
 
@@ -391,8 +396,12 @@ class Evaluator:
                 for j, part in zip(group, self._split(out, len(group))):
                     fgx[j] = part
             if not state.checked_batch:
-                state.checked_batch = True
+                # x alone, twice: the second call tells nondeterminism from batch mixing at the
+                # cost of one sample (not a second call of the whole batch)
+                state.checked_batch = state.checked_determinism = True
                 alone = self.call(self.copy(case), "x alone")
+                again = self.call(self.copy(case), "x alone (second call)")
+                self._verify_same(again, alone, scale, "nondeterministic", NONDETERMINISTIC, description)
                 self._verify_same(
                     alone,
                     fx,
@@ -418,15 +427,7 @@ class Evaluator:
                 again = self._split(again, len(same) + 1)[0]
             else:
                 again = self.call(self.copy(case), "x (second call)")
-            self._verify_same(
-                again,
-                fx,
-                scale,
-                "nondeterministic",
-                "f gave different answers for the same input; fix seeds, turn off "
-                "dropout/sampling, or compare in eval mode",
-                description,
-            )
+            self._verify_same(again, fx, scale, "nondeterministic", NONDETERMINISTIC, description)
         return fx, fgx, stacked
 
     def _comparisons(
@@ -487,10 +488,16 @@ class Evaluator:
             assert self.floors is not None
             self.floors.record(pair, case, bad=verdict.exceeds(pair.ratio, verdict.KAPPA))
             return verdict.pair_limit(err, pair, tol.rtol), pair.ratio
-        if not (verdict.exceeds(err, tol.rtol) and tol.low_precision and g.exact):
+        # exact: an index permutation of a grid, or any element of a group that interpolates nothing
+        # (a rotation of point coordinates is exact, the same rotation of a volume is not)
+        exact = self.plan.exact or g.exact
+        if not (verdict.exceeds(err, tol.rtol) and tol.low_precision and exact):
             return tol.rtol, 0.0
+        points = any(isinstance(act, PointAction) for act in self.plan.in_actions.values())
+        if not points and verdict.exceeds(err, verdict.ROUNDING_CAP * tol.rtol):
+            return tol.rtol, 0.0  # above any allowance: f's rounding cannot explain it, so not measured
         allowance = verdict.rounding_allowance(tol.rtol, self._rounding(case, tcase, key, fx, a, floor))
-        if any(isinstance(act, PointAction) for act in self.plan.in_actions.values()):
+        if points:
             # not capped: a cloud moved far from the origin cannot be stored exactly in f's
             # dtype, and f's answer to the stored cloud is measured, not guessed
             allowance += verdict.ROUNDING_SAFETY * self._input_rounding(g, case, tcase, key, floor)
@@ -687,7 +694,7 @@ class Evaluator:
             self.plan.first_in_action,
         )
 
-    def border_probe(self, g: Element, case: Case) -> tuple[int, tuple[int, int]] | None:
+    def border_probe(self, g: Element, case: Case) -> tuple[int, tuple[int, ...]] | None:
         """``(k, grid)`` when, on a fresh noise input like ``case`` but on a larger grid (at least
         :data:`BORDER_PROBE_SIZE` square), f(g·x) and g·f(x) mismatch only within ``k`` entries
         of the output grid's border; None when they mismatch inside too, not at all, or the
@@ -740,7 +747,7 @@ class Evaluator:
                     if band is None:
                         return None
                     bands.append(band)
-                    out_grid = (int(bad.shape[0]), int(bad.shape[1]))
+                    out_grid = tuple(int(n) for n in bad.shape)
         except Exception:  # noqa: BLE001 - a hint: never fail a check for it
             return None
         return (max(bands), out_grid) if bands and out_grid is not None else None

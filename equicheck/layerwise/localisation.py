@@ -272,6 +272,11 @@ def locate(
     grp = groups_mod.from_name(group) if isinstance(group, str) else group
     if not isinstance(grp, Group):
         raise TypeError(f"group must be a group or its name, got {type(group).__name__}")
+    if grp.dims != 2:
+        raise ShapeError(
+            f"locate reads images (2-D grids); {grp.name} acts on {grp.dims}-D grids. Check the whole "
+            "model with check_equivariance, or check its layers one by one (each layer is a function)"
+        )
     in_act = actions_mod.from_name(in_action)
     declared = _declared(actions, grp)
     seed = seed_value(seed)

@@ -27,6 +27,9 @@ PINNING = [
     "tests/test_groups.py",
     "tests/test_points.py",
     "tests/test_irreps.py",
+    "tests/test_float64_reference.py",
+    "tests/test_lattice.py",
+    "tests/test_grids_nd.py",
 ]
 
 
