@@ -19,8 +19,23 @@ from .plan import Case
 __all__ = ["MismatchFigures", "border_band", "mismatch_figures", "mismatched_grid", "report_arrays"]
 
 
-#: The longest side of a grid kept for reports, per number of grid axes (longer ones are strided).
-_MAX_SIDE = {1: 4096, 2: 128, 3: 64}
+#: The longest side of a grid kept for reports, per number of grid axes (longer ones are strided;
+#: a volume's error map is reduced by its maximum over blocks, so the worst entry stays).
+_MAX_SIDE = {1: 4096, 2: 128, 3: 32}
+
+
+def _block_max(arr: np.ndarray, step: int, fill: Any) -> np.ndarray:
+    """The maximum of ``arr`` over blocks of ``step`` entries along every axis (the shape of
+    ``arr[::step, ::step, ...]``); ``fill`` pads the last, partial blocks."""
+    pads = [(0, -n % step) for n in arr.shape]
+    padded = np.pad(arr, pads, constant_values=fill)
+    blocks = padded.reshape([v for n in padded.shape for v in (n // step, step)])
+    return blocks.max(axis=tuple(range(1, blocks.ndim, 2)))
+
+
+def _volume_step(shape: tuple[int, ...]) -> int:
+    """The block a volume of ``shape`` is reduced by for reports (1: kept whole)."""
+    return -(-max(shape) // _MAX_SIDE[3]) if len(shape) == 3 and max(shape) > _MAX_SIDE[3] else 1
 
 
 def _in_grid_order(arr: np.ndarray, ax: tuple[int, ...]) -> np.ndarray:
@@ -74,11 +89,13 @@ def report_arrays(
         others = tuple(i for i in range(a.ndim) if i not in ax)
         emap = xp.max(diff, axis=others) if others else diff
         emap = _in_grid_order(np.asarray(backend.to_host(emap), dtype=np.float64), ax)
-        arrays["error_map"] = emap
+        step = _volume_step(emap.shape)
+        arrays["error_map"] = _block_max(emap, step, 0.0) if step > 1 else emap
         if mask is not None:
             m = np.asarray(backend.to_host(mask), dtype=bool)
             m = np.broadcast_to(m, a.shape)[tuple(slice(None) if i in ax else 0 for i in range(a.ndim))]
-            arrays["valid_mask"] = _in_grid_order(np.ascontiguousarray(m), ax)
+            m = _in_grid_order(np.ascontiguousarray(m), ax)
+            arrays["valid_mask"] = _block_max(m, step, False) if step > 1 else m
     return arrays
 
 

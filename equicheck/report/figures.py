@@ -7,6 +7,10 @@
   at a glance), with the region excluded from comparison greyed out;
 - the counterexample: its input beside the two outputs and their difference.
 
+Those are images for a 2-D grid; a 1-D grid (a signal along ``t``) gets lines
+(:mod:`.signals`), a 3-D grid (a volume, (z, y, x)) slices through the worst entry and
+maximum projections (:mod:`.volumes`).
+
 Only matplotlib's object API is used (``matplotlib.figure.Figure``, no pyplot state), so
 plotting is safe in threads and inside pytest. SVGs carry no date and use a fixed
 ``svg.hashsalt``: the same result gives the same bytes. Text is drawn from result fields
@@ -35,6 +39,8 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 from ..result import CheckResult
 from ..spec import Spec, parse_spec
+from . import signals, volumes
+from .grids import error_map_of
 
 __all__ = [
     "Plot",
@@ -103,6 +109,8 @@ def _shift_of(parts: list[Spec]) -> tuple[tuple[int, int], str] | None:
     rest = []
     for p in parts:
         if p.name == "shift" and not p.args:
+            if not set(p.params) <= {"dy", "dx"}:
+                return None  # a shift of a 1-D or 3-D grid (_lattice_shift)
             try:
                 dy, dx = int(p.params.get("dy", 0)), int(p.params.get("dx", 0))
             except (TypeError, ValueError):
@@ -114,6 +122,31 @@ def _shift_of(parts: list[Spec]) -> tuple[tuple[int, int], str] | None:
     return (dy, dx), " * ".join(rest) or "identity()"
 
 
+#: The offsets a shift of a 1-D or 3-D grid names, in array order.
+_LATTICE_OFFSETS = ({"dt"}, {"dz", "dy", "dx"})
+
+
+def _lattice_shift(text: str, parts: list[Spec]) -> tuple[tuple[int, ...] | None, str] | None:
+    """The integer shift ``(dt,)`` or ``(dz, dy, dx)`` of the element ``text`` (its factors
+    ``parts``) of a 1-D or 3-D lattice group (None: it has none) and the rest of it, as
+    written (its flip or rotation, ``identity()`` for none); None for anything else.
+    ``rotation()``, the 3-D identity, is no rest."""
+    shift = None
+    rest = []
+    for raw, p in zip(text.split(" * "), parts):
+        if p.name == "shift" and not p.args and set(p.params) in _LATTICE_OFFSETS:
+            names = ("dt",) if "dt" in p.params else ("dz", "dy", "dx")
+            values = [p.params[n] for n in names]
+            if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+                return None
+            shift = tuple(values)
+        elif p.name in ("identity", "rotation") and not p.params and not p.args:
+            continue
+        else:
+            rest.append(raw)
+    return shift, " * ".join(rest) or "identity()"
+
+
 def _one_parameter(parts: list[Spec]) -> tuple[str, str, float] | None:
     """(element name, parameter, value) for elements such as ``rotate(degrees=30.0)``."""
     if len(parts) != 1:
@@ -121,7 +154,8 @@ def _one_parameter(parts: list[Spec]) -> tuple[str, str, float] | None:
     p = parts[0]
     if p.name == "identity":
         return ("identity", "", 0.0)
-    values = [(k, v) for k, v in p.params.items()] + [("", v) for v in p.args]
+    # ``dims`` names the grid (scale(factor=1.1, dims=1)), not a parameter of the element
+    values = [(k, v) for k, v in p.params.items() if k != "dims"] + [("", v) for v in p.args]
     if len(values) != 1:
         return None
     key, value = values[0]
@@ -239,8 +273,15 @@ def _bar_figure(result: CheckResult) -> Figure:
     return fig
 
 
-def _heatmap_figure(result: CheckResult, cells: dict[str, dict[tuple[int, int], float]]) -> Figure:
-    keys = sorted(cells, key=lambda k: (k != "identity()", k))[:MAX_PANELS]
+def _heatmap_figure(
+    result: CheckResult,
+    cells: dict[str, dict[tuple[int, int], float]],
+    title: str = "Error per shift (dy, dx)",
+    keys: list[str] | None = None,
+) -> Figure:
+    """Heat maps over (dy, dx), one panel per rest of the element (its rotation/flip); the
+    panels ``keys`` (default: identity first, then by name), at most :data:`MAX_PANELS`."""
+    keys = (keys or sorted(cells, key=lambda k: (k != "identity()", k)))[:MAX_PANELS]
     all_shifts = [s for k in keys for s in cells[k]]
     dys = [s[0] for s in all_shifts]
     dxs = [s[1] for s in all_shifts]
@@ -299,8 +340,70 @@ def _heatmap_figure(result: CheckResult, cells: dict[str, dict[tuple[int, int], 
         plain_log(bar.ax.yaxis)
         bar.ax.tick_params(labelsize=7)
         bar.set_label("largest error", fontsize=8)
-    fig.suptitle("Error per shift (dy, dx)" + ("; red x: above tolerance" if marked else ""), fontsize=10)
+    fig.suptitle(title + ("; red x: above tolerance" if marked else ""), fontsize=10)
     return fig
+
+
+def _signal_shift_figure(result: CheckResult, series: dict[str, dict[int, float]]) -> Figure:
+    """Error per shift dt of a 1-D lattice group: one line per rest of the element (the plain
+    shifts, the shifts times the reflection), red × above tolerance."""
+    values = [v for line in series.values() for v in line.values()]
+    floor = _floor(values, result.tolerance)
+    fig = Figure(figsize=(7.0, 3.2))
+    ax = fig.add_subplot()
+    for rest in sorted(series, key=lambda k: (k != "identity()", k)):
+        dts = sorted(series[rest])
+        y = _clean([series[rest][t] for t in dts], floor)
+        label = "shift(dt)" if rest == "identity()" else f"shift(dt) * {rest}"
+        ax.plot(dts, y, marker="o", markersize=3, linewidth=1.2, label=label)
+        bad = y > result.tolerance
+        if bad.any():
+            ax.plot(np.asarray(dts)[bad], y[bad], linestyle="none", marker="x", color=_RED)
+    _tolerance_line(ax, result)
+    ax.set_yscale("log")
+    plain_log(ax.yaxis)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("shift dt")
+    ax.set_ylabel("largest error")
+    ax.set_title(
+        "Error per shift dt"
+        + ("; red x: above tolerance" if any(v > result.tolerance for v in values) else "")
+    )
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    return fig
+
+
+def _lattice_figure(
+    result: CheckResult, found: list[tuple[float, tuple[int, ...] | None, str]]
+) -> Figure | None:
+    """The error per shift of a 1-D or 3-D lattice group (``found``: error, shift, rest per
+    element): lines over dt for 1-D; for 3-D heat maps over (dy, dx) of the largest error
+    over dz, one panel per rotation, the worst rotations first. None: fewer than 3 shifts."""
+    dims = {len(shift) for _, shift, _ in found if shift is not None}
+    if len(dims) != 1:
+        return None
+    d = dims.pop()
+    shifts = {shift or (0,) * d for _, shift, _ in found}
+    if len(shifts) < 3:
+        return None
+    if d == 1:
+        series: dict[str, dict[int, float]] = {}
+        for error, shift, rest in found:
+            line = series.setdefault(rest, {})
+            dt = shift[0] if shift else 0
+            line[dt] = max(line.get(dt, 0.0), error)
+        return _signal_shift_figure(result, series)
+    cells: dict[str, dict[tuple[int, int], float]] = {}
+    worst: dict[str, float] = {}
+    for error, shift, rest in found:
+        _, dy, dx = shift or (0, 0, 0)
+        slot = cells.setdefault(rest, {})
+        slot[(dy, dx)] = max(slot.get((dy, dx), 0.0), error)
+        worst[rest] = max(worst.get(rest, 0.0), error if math.isfinite(error) else math.inf)
+    keys = sorted(cells, key=lambda k: (k != "identity()", -worst[k], k))
+    shown = f", {min(len(keys), MAX_PANELS)} of {len(keys)} rotations" if len(keys) > MAX_PANELS else ""
+    return _heatmap_figure(result, cells, f"Error per shift (dy, dx), the largest over dz{shown}", keys)
 
 
 def element_error_figure(result: CheckResult) -> Figure | None:
@@ -332,6 +435,11 @@ def element_error_figure(result: CheckResult) -> Figure | None:
                 slot = cells.setdefault(s[1], {})
                 slot[s[0]] = max(slot.get(s[0], 0.0), e.max_error)
             return _heatmap_figure(result, cells)
+        lattice = [(e.max_error, _lattice_shift(e.element, p)) for e, p in parsed if p is not None]
+        if all(s is not None for _, s in lattice):
+            fig = _lattice_figure(result, [(err, s[0], s[1]) for err, s in lattice if s is not None])
+            if fig is not None:
+                return fig
         ones = [(e, _one_parameter(p)) for e, p in parsed if p is not None]
         named = {o[:2] for _, o in ones if o is not None and o[0] != "identity"}
         if all(o is not None for _, o in ones) and len(named) == 1 and len(ones) >= 3:
@@ -364,10 +472,17 @@ def _show(fig: Figure, ax: Any, image: np.ndarray, title: str, **kwargs: Any) ->
 
 
 def error_map_figure(arrays: Mapping[str, Any] | None, element: str | None = None) -> Figure | None:
-    """``|f(g·x) - g·f(x)|`` over the grid for the worst element; None without an error map."""
+    """``|f(g·x) - g·f(x)|`` over the grid for the worst element; None without an error map.
+    An image for a 2-D grid, a line along t for 1-D (:mod:`.signals`), slices through the
+    worst entry and maximum projections for 3-D (:mod:`.volumes`)."""
     found = _arrays(arrays)
     emap = found.get("error_map")
-    if emap is None or emap.ndim != 2 or emap.size == 0:
+    if emap is None or emap.size == 0:
+        return None
+    grid = error_map_of(found)  # a 1-D or 3-D map (with its mask), None for 2-D
+    if grid is not None:
+        return (signals if emap.ndim == 1 else volumes).error_map_figure(*grid, element)
+    if emap.ndim != 2:
         return None
     fig = Figure(figsize=(4.6, 3.8))
     ax = fig.add_subplot()
@@ -403,10 +518,16 @@ def point_error_figure(arrays: Mapping[str, Any] | None, element: str | None = N
 
 
 def counterexample_figure(arrays: Mapping[str, Any] | None, element: str | None = None) -> Figure | None:
-    """The input beside f(g·x), g·f(x) and their difference; None without arrays."""
+    """The input beside f(g·x), g·f(x) and their difference; None without arrays. Images for
+    a 2-D grid, lines for 1-D (:mod:`.signals`), slices and projections for 3-D (:mod:`.volumes`)."""
     found = _arrays(arrays)
     if "actual" not in found or "expected" not in found:
         return None
+    if any(a.ndim == 3 for a in found.values()):  # a volume: slices and projections
+        return volumes.counterexample_figure(found, element)
+    emap = found.get("error_map")
+    if emap is not None and emap.ndim == 1 and emap.size:  # a signal: lines along t
+        return signals.counterexample_figure(found, element)
     actual = np.asarray(found["actual"], dtype=np.float64)
     expected = np.asarray(found["expected"], dtype=np.float64)
     panels: list[tuple[str, np.ndarray, dict[str, Any]]] = []

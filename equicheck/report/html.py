@@ -18,6 +18,7 @@ from typing import Any
 
 from ..result import CheckResult
 from .atomic import atomic_write_text
+from .grids import error_map_facts
 from .matrix import matrix_context
 from .model import Report, ReportError
 from .text import actions_text, error_text
@@ -112,6 +113,7 @@ def _counterexample(result: CheckResult) -> list[tuple[str, str]]:
             f"{_num(ce.max_rel_diff, '.6g')} at index {tuple(ce.worst_rel_index or ())}",
         ),
     ]
+    out += error_map_facts(ce.arrays)  # 1-D and 3-D grids: the worst entry in words
     if ce.replay:
         out.append(("replay", ce.replay))
     return out

@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from ..result import CheckResult
 from .atomic import atomic_write_text
+from .grids import error_map_lines
 from .layers import layers_markdown
 from .matrix import matrix_markdown
 from .model import Report
@@ -70,6 +71,7 @@ def _failure(result: CheckResult) -> str:
     ce = result.counterexample
     if ce is not None:
         body += f"\nGroup element: {ce.element}\nCounterexample input: {ce.input}"
+        body += "".join(f"\n{line}" for line in error_map_lines(ce.arrays))  # 1-D and 3-D grids
         if ce.replay:
             body += f"\nReplay: {ce.replay}"
     fence = _fence(body)
