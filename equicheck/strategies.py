@@ -17,7 +17,7 @@ import numpy as np
 import scipy.fft
 from hypothesis import strategies as st
 
-from .actions.interpolation import smooth_disk
+from .actions.interpolation import gaussian_frequencies, smooth_disk
 from .errors import EquicheckError, ShapeError
 from .options import dtypes as dtype_names
 
@@ -45,6 +45,8 @@ class ArraySpec:
     seed: int
     exponent: int = 0  # magnitude 10**exponent (extreme family)
     count: int = 1  # number of non-zero entries (sparse family)
+    dims: int = 2  # grid axes (the last ones) that the smooth families low-pass and taper
+    spacing: tuple[float, ...] | None = None  # physical steps of those axes (anisotropic voxels)
 
     def describe(self) -> str:
         extra = ""
@@ -55,16 +57,18 @@ class ArraySpec:
         return f"{self.family} {self.dtype}{list(self.shape)} seed={self.seed}{extra}"
 
 
-def _periodic_lowpass(rng: np.random.Generator, shape: tuple[int, ...], cutoff: float) -> np.ndarray:
-    """Noise low-passed over the last two axes with a periodic Gaussian (smooth, wraps)."""
+def _periodic_lowpass(
+    rng: np.random.Generator, shape: tuple[int, ...], cutoff: float, dims: int = 2
+) -> np.ndarray:
+    """Noise low-passed over the last ``dims`` axes (the grid) with a periodic Gaussian
+    (smooth, wraps)."""
     x = gaussian(rng, shape, np.float32)
-    if len(shape) < 2 or min(shape[-2:]) < 3:
+    if len(shape) < dims or min(shape[len(shape) - dims :]) < 3:
         return x
-    h, w = shape[-2:]
-    fy = np.fft.fftfreq(h).astype(np.float32)[:, None]
-    fx = np.fft.rfftfreq(w).astype(np.float32)[None, :]
-    gain = np.exp(-(fy**2 + fx**2) / np.float32(2 * cutoff**2))
-    y = scipy.fft.irfft2(scipy.fft.rfft2(x) * gain, s=(h, w))
+    grid = tuple(shape[len(shape) - dims :])
+    axes = tuple(range(-dims, 0))
+    gain = np.exp(-gaussian_frequencies(grid, np.float32) / np.float32(2 * cutoff**2))
+    y = scipy.fft.irfftn(scipy.fft.rfftn(x, axes=axes) * gain, s=grid, axes=axes)
     std = float(y.std())
     return y / np.float32(std) if std > 0 else y
 
@@ -113,7 +117,9 @@ def make_array(spec: ArraySpec) -> np.ndarray:
     if spec.family == "noise":
         x = gaussian(rng, shape, work)
     elif spec.family == "smooth":
-        x = _periodic_lowpass(rng, shape, cutoff=0.08)
+        x = _periodic_lowpass(rng, shape, cutoff=0.08, dims=spec.dims)
+    elif spec.family == "smooth-disk":
+        x = smooth_disk(rng, shape, work, spec.dims, spec.spacing)
     elif spec.family == "sparse":
         x = np.zeros(shape, dtype=work)
         n = x.size
@@ -163,15 +169,21 @@ def _max_exponent(dtype: str) -> int:
 
 
 def array_specs(
-    shape: Sequence[int], dtypes: Sequence[str] = ("float32",), families: Sequence[str] | None = None
+    shape: Sequence[int],
+    dtypes: Sequence[str] = ("float32",),
+    families: Sequence[str] | None = None,
+    dims: int = 2,
+    spacing: Sequence[float] | None = None,
 ) -> st.SearchStrategy[ArraySpec]:
-    """Specs of arrays of ``shape``. Shrinks toward the first dtype, the ``noise`` family,
-    seed 0 and magnitude 1 (within the ``extreme`` family, toward magnitude 1e3)."""
+    """Specs of arrays of ``shape`` whose last ``dims`` axes are the grid (of physical steps
+    ``spacing``, for the ``smooth-disk`` family). Shrinks toward the first dtype, the ``noise``
+    family, seed 0 and magnitude 1 (within the ``extreme`` family, toward magnitude 1e3)."""
     fams = _validate_families(families)
     shape = tuple(int(n) for n in shape)
     if any(n < 0 for n in shape):
         raise ShapeError(f"array shapes need non-negative sizes, got {shape}")
     dtypes = dtype_names(dtypes)
+    grid_spacing = None if spacing is None else tuple(float(v) for v in spacing)
 
     @st.composite
     def build(draw: Any) -> ArraySpec:
@@ -186,7 +198,7 @@ def array_specs(
             exponent = draw(st.integers(3, top)) * draw(st.sampled_from((1, -1)))
         elif family == "sparse":
             count = draw(st.integers(1, 5))
-        return ArraySpec(shape, dtype, family, seed, exponent, count)
+        return ArraySpec(shape, dtype, family, seed, exponent, count, dims, grid_spacing)
 
     return build()
 

@@ -50,6 +50,14 @@ class Action(Named):
         """This action for a group acting on ``dims`` grid axes (defaults bound; self if none)."""
         return self
 
+    def check_group(self, group: Group) -> None:
+        """Raise (ShapeError, SpecError, ...) if the action cannot act with ``group`` whatever the
+        array's shape: checked before any work, for outputs too (nothing by default)."""
+
+    def moves_exactly(self, g: Element, shape: Sequence[int]) -> bool:
+        """Whether ``g`` moves an array of ``shape`` by an index permutation (no resampling)."""
+        return bool(g.exact)
+
     @abstractmethod
     def prepare(self, group: Group, shape: Sequence[int]) -> Action:
         """A copy bound to ``group`` for arrays of ``shape``; raises ShapeError if it cannot act."""

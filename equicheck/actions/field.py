@@ -77,25 +77,39 @@ class Field(Action):
             return self
         return Field(spatial, fiber, self.group, self._name)
 
+    def check_group(self, group: Group) -> None:
+        bound = self.on_dims(group.dims)
+        if bound is not self:
+            bound.check_group(group)
+            return
+        if self.fiber is not None:
+            self.fiber.prepare(group)
+        if self.spatial is not None:
+            self.spatial.check_group(group)
+            stride = self.spatial.stride
+            step = group.step
+            if stride > 1 and step is not None and step % stride:
+                raise SpecError(
+                    f"{self.name} divides shifts by {stride}, but {group.name} "
+                    f"shifts by {step}; use a group with step={stride}"
+                )
+
     def prepare(self, group: Group, shape: Sequence[int]) -> Field:
         bound = self.on_dims(group.dims)
         if bound is not self:
             return bound.prepare(group, shape)
+        self.check_group(group)
         fiber = self.fiber.prepare(group) if self.fiber is not None else None
         if fiber is not None:
             fiber.check_shape(shape)
         if self.spatial is not None:
-            self.spatial.check_group(group)
-            stride = self.spatial.stride
-            if stride > 1:
-                step = group.step
-                if step is not None and step % stride:
-                    raise SpecError(
-                        f"{self.name} divides shifts by {stride}, but {group.name} "
-                        f"shifts by {step}; use a group with step={stride}"
-                    )
-            group.check_grid(self.spatial.grid(shape), stride=stride)
+            group.check_grid(self.spatial.grid(shape), stride=self.spatial.stride)
         return Field(self.spatial, fiber, group, self._name)
+
+    def moves_exactly(self, g: Element, shape: Sequence[int]) -> bool:
+        if self.spatial is None:
+            return bool(g.exact)
+        return self.spatial.moves_exactly(g, self.spatial.grid(shape))
 
     def boundary(self) -> str:
         """``'wrap'`` or ``'zeros'``: the spatial part's own, else the group's."""
@@ -208,6 +222,9 @@ class Via(Action):
     @property
     def exact(self) -> bool:
         return self.action.exact
+
+    def moves_exactly(self, g: Element, shape: Sequence[int]) -> bool:
+        return self.action.moves_exactly(self.hom(g), shape)
 
     def on_dims(self, dims: int) -> Action:
         bound = self.action.on_dims(dims)

@@ -41,8 +41,9 @@ def default_axes(dims: int) -> tuple[int, ...]:
 def apply_lattice_element(
     g: Element, x: Any, axes: tuple[int, ...], boundary: str, backend: Backend, spacing: Any = None
 ) -> Any:
-    """A 1-D or 3-D element: an index permutation when exact, else interpolated."""
-    if not g.exact:
+    """A 1-D or 3-D element: an index permutation when it acts exactly on this grid (every
+    pair of axes it exchanges equal in size and spacing), else interpolated."""
+    if not interpolation.acts_exactly(g, tuple(int(x.shape[a]) for a in axes), spacing):
         return interpolation.apply_resampled(g, x, axes, boundary, backend, spacing=spacing)
     return apply_lattice(index_matrix(g), index_shift(g), x, axes, boundary, backend)
 
@@ -67,7 +68,7 @@ def lattice_mask(
     g: Element, grid: tuple[int, ...], margin: int, boundary: str, backend: Backend, spacing: Any = None
 ) -> Any:
     """The valid mask of a 1-D or 3-D element: as any exact element, or the interpolated one's."""
-    if g.exact:
+    if interpolation.acts_exactly(g, grid, spacing):
         return exact_mask(g, grid, margin, boundary, backend)
     return interpolation.resampled_mask(g, grid, margin, boundary, backend, spacing=spacing)
 
@@ -149,7 +150,8 @@ class Spatial:
         if axes is not None and len(axes) != self.dims:
             raise ShapeError(
                 f"the spatial action moves {len(axes)} axes {axes}, but the group acts on "
-                f"{self.dims}-D grids: give {self.dims} axes (e.g. axes={default_axes(self.dims)})"
+                f"{self.dims}-D grids: give {self.dims} ax{'is' if self.dims == 1 else 'es'} "
+                f"(e.g. axes={default_axes(self.dims)})"
             )
         if spacing is not None and len(spacing) != self.dims:
             raise ShapeError(
@@ -180,6 +182,12 @@ class Spatial:
         return out
 
     def grid_axes(self, ndim: int) -> tuple[int, ...]:
+        if ndim < len(self.axes):
+            raise ShapeError(
+                f"the spatial action moves {len(self.axes)} grid axes {self.axes} (the group acts on "
+                f"{self.dims}-D grids), but the array has only {ndim} axes: give an input with the "
+                f"grid on its last {len(self.axes)} axes, or name the grid's axes with axes="
+            )
         found = tuple(normalise_axis(ax, ndim, "spatial") for ax in self.axes)
         if len(set(found)) != len(found):
             raise ShapeError(f"spatial axes {self.axes} name the same axis of a {ndim}-D array")
@@ -188,8 +196,8 @@ class Spatial:
     def grid(self, shape: Sequence[int]) -> tuple[int, ...]:
         if len(shape) < len(self.axes):
             raise ShapeError(
-                f"the spatial action moves {len(self.axes)} grid axes {self.axes}, but the array has "
-                f"only {len(shape)} axes (shape {tuple(shape)})"
+                f"the spatial action moves {len(self.axes)} grid axes {self.axes} (the group acts on "
+                f"{self.dims}-D grids), but the array has only {len(shape)} axes (shape {tuple(shape)})"
             )
         return tuple(int(shape[a]) for a in self.grid_axes(len(shape)))
 
@@ -210,6 +218,12 @@ class Spatial:
                         "the data. Resample to isotropic voxels first, or use a group that does not "
                         "exchange those axes (e.g. 'flips(dims=3)' or 'translation(dims=3)')"
                     )
+
+    def moves_exactly(self, g: Element, grid: tuple[int, ...]) -> bool:
+        """Whether ``g`` moves this grid by an index permutation (not resampled)."""
+        if element_dims(g) in (1, 3):
+            return interpolation.acts_exactly(self.map_element(g), grid, self.spacing)
+        return bool(g.exact)
 
     def map_element(self, g: Element) -> Element:
         """The homomorphism behind ``stride``: shifts divided by the stride."""

@@ -31,7 +31,7 @@ from .compare import input_scale, largest_error, stacked_errors
 from .evidence import MismatchFigures, border_band, mismatch_figures, mismatched_grid, report_arrays
 from .failures import Failure, FailureDetails, Mismatch
 from .floor import FloorProbe, FloorStats
-from .plan import Case, Key, Plan, grid_of
+from .plan import Case, Key, Plan, grid_of, moves_exactly
 from .tolerance import dtype_name
 
 __all__ = ["BORDER_PROBE_SIZE", "NONDETERMINISTIC", "TARGET_FROM", "Evaluator", "SearchState"]
@@ -101,6 +101,8 @@ class Evaluator:
         #: The current example's inputs (whether they hold NaN or inf is asked only when an
         #: output does: then NaN outputs may agree)
         self._case: Case = {}
+        #: The prepared input actions of the example being evaluated.
+        self._in_actions: dict[Key, Action] = {}
         #: Whether f answered float64 inputs in a lower precision (its rounding then cannot be
         #: measured: a float32 PyTorch module, say).
         self.without_float64 = False
@@ -305,6 +307,7 @@ class Evaluator:
         in_actions = self._input_actions(case)
         scale = input_scale(self.xp, list(case.values()))
         self._case = case
+        self._in_actions = in_actions
         for v in case.values():
             state.seen.dtypes.add(dtype_name(v.dtype))
         transformed = [
@@ -480,7 +483,8 @@ class Evaluator:
         its ratio to the interpolation floor (0 otherwise)."""
         if self.classifier is not None:
             self.classifier.add(self.xp, a, b, act)
-        if self.probe is not None and self.probe.active and not g.exact:
+        moved_exactly = moves_exactly(self._in_actions, case, g)
+        if self.probe is not None and self.probe.active and not moved_exactly:
             error, floors = self.probe.measure(g, key, a, b, mask)
             ratios = error / np.maximum(floors, tol.rtol)
             i = int(np.argmax(ratios))
@@ -490,7 +494,7 @@ class Evaluator:
             return verdict.pair_limit(err, pair, tol.rtol), pair.ratio
         # exact: an index permutation of a grid, or any element of a group that interpolates nothing
         # (a rotation of point coordinates is exact, the same rotation of a volume is not)
-        exact = self.plan.exact or g.exact
+        exact = self.plan.exact or moved_exactly
         if not (verdict.exceeds(err, tol.rtol) and tol.low_precision and exact):
             return tol.rtol, 0.0
         points = any(isinstance(act, PointAction) for act in self.plan.in_actions.values())
@@ -778,7 +782,7 @@ class Evaluator:
                 b = out_actions[k].apply(g, y, backend)
                 mask = out_actions[k].grid_mask(g, tuple(a.shape), plan.margin, backend)
                 e, fl = probe.measure(g, k, a, b, mask)
-                if g.exact:
+                if moves_exactly(in_actions, case, g):
                     fl = np.zeros_like(fl)
                 worst_e, worst_f = max(worst_e, float(e.max())), max(worst_f, float(fl.max()))
             values.append(value)

@@ -11,7 +11,7 @@ Definitions (per sample; ``M`` the element's valid mask, see
 
     rms_M(d)  = sqrt(mean over M of d²)
     error(g)  = rms_M(a - b) / ref                       a = f(g·x), b = g·f(x)
-    S_k(y)    = y moved half a pixel down and right by a B-spline of order k
+    S_k(y)    = y moved half an entry along every grid axis by a B-spline of order k
     floor_in  = rms_M(f(S_3 x) - f(S_5 x)) / ref         (3: the action's order; 5 = order + 2)
     floor_out = rms_M(f(S_5 x) - S_3 f(x)) / ref
     floor(g)  = max(floor_in + floor_out, ABS_FLOOR·rms(x) / ref)
@@ -49,7 +49,7 @@ from ..actions import Action, interpolation
 from ..backends import Backend
 from ..groups import Element
 from .compare import input_rms, relative_rms, rms
-from .plan import Case, Key
+from .plan import Case, Key, moves_exactly
 
 __all__ = ["ABS_FLOOR", "CURVE_POINTS", "FloorPair", "FloorProbe", "FloorStats"]
 
@@ -103,7 +103,7 @@ class FloorStats:
             self.last_bad = pair
 
 
-def _moved(backend: Backend, v: Any, action: Action, how: Callable[[Any, tuple[int, int]], Any]) -> Any:
+def _moved(backend: Backend, v: Any, action: Action, how: Callable[[Any, tuple[int, ...]], Any]) -> Any:
     sp = action.spatial
     return how(v, sp.grid_axes(v.ndim)) if sp is not None else backend.copy(v)
 
@@ -141,7 +141,7 @@ class FloorProbe:
         out_actions: dict[Key, Action],
     ) -> None:
         """Measure the probe floors of this input if any element interpolates."""
-        if all(g.exact for g in elements):
+        if all(moves_exactly(in_actions, case, g) for g in elements):
             self.d_in, self.d_out = {}, None  # nothing to measure: the exact rule judges them
         else:
             self.probe(call, case, in_actions, fx, out_actions)
@@ -170,7 +170,7 @@ class FloorProbe:
         d_out: dict[Key, Any] = {}
         if self.kind == "fourier":  # half-pixel round trips, halved: the Fourier shift's own error
 
-            def trip(v: Any, ax: tuple[int, int]) -> Any:
+            def trip(v: Any, ax: tuple[int, ...]) -> Any:
                 return interpolation.probe_round_trip(v, ax, backend, "fourier")
 
             moved = {k: _moved(backend, v, in_actions[k], trip) for k, v in case.items()}
@@ -184,7 +184,7 @@ class FloorProbe:
         order = interpolation.current_order()
         ref = min(order + 2, 5)
 
-        def half(o: int) -> Callable[[Any, tuple[int, int]], Any]:
+        def half(o: int) -> Callable[[Any, tuple[int, ...]], Any]:
             return lambda v, ax: interpolation.half_pixel_shift(v, ax, backend, o)
 
         accurate = {k: _moved(backend, v, in_actions[k], half(ref)) for k, v in case.items()}

@@ -33,6 +33,7 @@ __all__ = [
     "describe_function",
     "fill_shape",
     "grid_of",
+    "moves_exactly",
     "to_case",
 ]
 
@@ -313,8 +314,8 @@ def checked_drawn_shape(shape: Sequence[Any], action: Action, label: str = "inpu
         )
     elif len(nones) != d:
         suggestion = (
-            f"; the group acts on {d}-D grids, so a shape to draw has None on {d} axes "
-            f"(e.g. {(1,) + (None,) * d})"
+            f"; the group acts on {d}-D grids, so a shape to draw has None on {d} "
+            f"ax{'is' if d == 1 else 'es'} (e.g. {(1,) + (None,) * d})"
         )
     where = f"axes {', '.join(map(str, grid))} of a {len(shape)}-D input" if grid is not None else "no axes"
     raise ShapeError(
@@ -322,6 +323,12 @@ def checked_drawn_shape(shape: Sequence[Any], action: Action, label: str = "inpu
         f"the action {action.name} moves the grid on axes {spatial.axes} ({where}){suggestion}; or "
         "give those sizes as numbers"
     )
+
+
+def moves_exactly(actions: Mapping[Key, Action], case: Case, g: Element) -> bool:
+    """Whether ``g`` moves every input of ``case`` by an index permutation: exact elements that
+    exchange axes of unequal spacing are resampled, so they are judged like interpolated ones."""
+    return bool(g.exact) and all(actions[k].moves_exactly(g, tuple(v.shape)) for k, v in case.items())
 
 
 def grid_of(plan: Plan, case: Case) -> tuple[int, ...] | None:
@@ -393,7 +400,7 @@ def make_plan(
         bad = [e for e in elements_list if not resolved_group.contains(e)]
         if bad:
             raise EquicheckError(f"elements {bad} are not in {resolved_group.name}")
-    return Plan(
+    plan = Plan(
         f=_adapt(f, resolved_backend),
         name=name or describe_function(f),
         group=resolved_group,
@@ -416,6 +423,11 @@ def make_plan(
         drawn=inputs is None,
         given=f,
     )
+    # what the group alone rules out (turns across unequal spacing, vector components of
+    # another grid, orientations of a group without them): refused now, outputs included
+    for action in [*plan.in_actions.values(), *plan.declared_out_actions()]:
+        action.check_group(resolved_group)
+    return plan
 
 
 def refuse_uncallable(f: Any) -> None:

@@ -22,7 +22,7 @@ from hypothesis.errors import HypothesisException
 
 from .. import point_strategies
 from ..actions import PointAction
-from ..errors import EquicheckError
+from ..errors import EquicheckError, ShapeError
 from ..groups import Element, Group, PointGroup
 from ..strategies import ArraySpec, array_specs, grid_sizes, make_array
 from .evaluate import Evaluator
@@ -129,6 +129,25 @@ def drawn_sides(group: Group, sizes: tuple[int, int]) -> tuple[int, int]:
     return lo, max(hi, group.min_grid + 4) if group.dims == 3 else hi
 
 
+def refuse_mixed_sides(plan: Plan, key: Key, shape: Sequence[Any], sides: set[int], label: str) -> None:
+    """A :class:`ShapeError` before the search when a group that exchanges grid axes (equal
+    sides, drawn together) meets a shape to draw with some grid sides fixed and others None:
+    such a grid could never be square (e.g. ``(1, None, None)`` for a 3-D group)."""
+    spatial = plan.in_actions[key].spatial
+    if spatial is None or len(shape) < len(spatial.axes):
+        return
+    on_grid = [shape[a] for a in spatial.grid_axes(len(shape))]
+    fixed = {n for n in on_grid if isinstance(n, int)}
+    if None not in on_grid or not fixed or fixed == sides:
+        return
+    d = plan.group.dims
+    raise ShapeError(
+        f"{label} = {tuple(shape)} fixes grid sizes {sorted(fixed)} and draws the others, but "
+        f"{plan.group.name} exchanges grid axes, so the {d} grid axes {spatial.axes} are drawn with "
+        f"equal sides: give None on all {d} of them (e.g. {(1,) + (None,) * d}) or every size"
+    )
+
+
 def drawn_examples(
     plan: Plan,
     shapes: dict[Key, tuple[int | None, ...]],
@@ -150,6 +169,11 @@ def drawn_examples(
         )
     multiple = math.lcm(*(_strides(plan) + [group.step or 1]))
     square = group.needs_square
+    if square:
+        sides = {n for n in range(lo, hi + 1) if n % multiple == 0}
+        for k, shape in shapes.items():
+            label = "input_shape" if len(shapes) == 1 else f"input_shape[{k!r}]"
+            refuse_mixed_sides(plan, k, shape, sides, label)
     needs_grid = any(n is None for s in shapes.values() for n in s)
     grid_strategy = (
         grid_sizes(lo, hi, square=square, multiple_of=multiple, dims=group.dims)
@@ -161,7 +185,7 @@ def drawn_examples(
         channels[k] = a.fiber.prepare(group).channels() if a.fiber is not None else None
     array_specs((1,), dtypes, families)  # rejects bad dtypes and families now, before the search
 
-    spec_strategies: dict[tuple[int, ...], st.SearchStrategy[ArraySpec]] = {}
+    spec_strategies: dict[tuple[Any, ...], st.SearchStrategy[ArraySpec]] = {}
     element_strategies: dict[Any, st.SearchStrategy[list[Element]]] = {}
 
     @st.composite
@@ -172,10 +196,15 @@ def drawn_examples(
         for k, shape in shapes.items():
             # entries given as strategies (e.g. a batch or channel size) are drawn per example
             drawn = tuple(draw(n) if isinstance(n, st.SearchStrategy) else n for n in shape)
-            full = fill_shape(drawn, plan.in_actions[k], concrete_grid, channels[k])
-            if full not in spec_strategies:  # built once per shape: building costs ~1 ms
-                spec_strategies[full] = array_specs(full, dtypes, families)
-            specs[k] = draw(spec_strategies[full])
+            act = plan.in_actions[k]
+            full = fill_shape(drawn, act, concrete_grid, channels[k])
+            # smooth families low-pass over the grid's axes, in physical units where spaced
+            spacing = act.spatial.spacing if act.spatial is not None else None
+            if (full, spacing) not in spec_strategies:  # built once per shape: building costs ~1 ms
+                spec_strategies[full, spacing] = array_specs(
+                    full, dtypes, families, dims=group.dims, spacing=spacing
+                )
+            specs[k] = draw(spec_strategies[full, spacing])
         case = {k: plan.backend.asarray(make_array(s)) for k, s in specs.items()}
         real_grid = grid_of(plan, case)
         if real_grid not in element_strategies:  # per grid: checked and enumerated once

@@ -342,7 +342,7 @@ def _decide_interpolated(
             f"cannot be told from resampling error). What would decide it: smoother, band-limited "
             f"inputs (families=['smooth-disk'] or a lower cut-off), a larger grid (sizes=), a "
             f"higher spline order (equicheck.actions.interpolation_order(5)), or exact "
-            f"elements only (c4/d4)."
+            f"elements only (c4/d4 on images, cube24/cube48 on volumes)."
         )
     elif d.verdict == "passed":
         d.summary_suffix = f"; worst ratio to the interpolation floor {worst.ratio:.2f} (allowed {KAPPA:g})"

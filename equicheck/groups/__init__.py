@@ -295,6 +295,12 @@ for _group_name, _group_ctor in lattice.GROUPS.items():
     register_group(_group_name, _group_ctor)
 for _element_name, _element_ctor in lattice.ELEMENTS.items():
     register_element(_element_name, _element_ctor)
+
+# --- interpolated 1-D/3-D groups (so3_volume, o3_volume; scaling/subpixel with dims=): resampled.py
+from . import resampled  # noqa: E402
+
+for _group_name, _group_ctor in resampled.GROUPS.items():
+    register_group(_group_name, _group_ctor)
 __all__ += [
     "Motion",
     "PlaneRotation",
