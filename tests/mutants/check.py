@@ -30,6 +30,7 @@ PINNING = [
     "tests/test_float64_reference.py",
     "tests/test_lattice.py",
     "tests/test_grids_nd.py",
+    "tests/test_continuous_nd_verdict.py",
 ]
 
 
