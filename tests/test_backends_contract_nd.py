@@ -103,7 +103,9 @@ def test_numpy_reference_is_right() -> None:
     assert repr(quarter_z) == "rotation(maps='x->-y, y->x, z->z')"
     np.testing.assert_array_equal(spatial.apply(quarter_z, x), np.rot90(x, 1, axes=(-2, -1)))
     moved = spatial.apply(shift(dz=1, dy=0, dx=-2) * quarter_z, x)
-    np.testing.assert_array_equal(moved, np.roll(np.rot90(x, 1, axes=(-2, -1)), (1, 0, -2), axis=(-3, -2, -1)))
+    np.testing.assert_array_equal(
+        moved, np.roll(np.rot90(x, 1, axes=(-2, -1)), (1, 0, -2), axis=(-3, -2, -1))
+    )
     signal = np.arange(6.0)
     line = actions.spatial().prepare(from_name("dihedral"), signal.shape)
     np.testing.assert_array_equal(

@@ -100,6 +100,7 @@ class Regular(Fiber):
         self.layout = layout
         self.orientation = orientation
         self.elements = tuple(elements) if elements is not None else None
+        self._permutations: dict[Element, list[int]] = {}
 
     def params(self) -> dict[str, Any]:
         out = super().params()
@@ -115,7 +116,8 @@ class Regular(Fiber):
         point = group.point_elements
         if not point or len(point) < 2:
             raise EquicheckError(
-                f"the regular action needs a group with orientations (c4, d4, p4, p4m, ...), got {group.name}"
+                "the regular action needs a group with orientations (c4, d4, p4, p4m, dihedral, cube24, "
+                f"pm3m, ...), got {group.name}"
             )
         elems = list(point)
         if self.orientation == "cw":
@@ -132,13 +134,18 @@ class Regular(Fiber):
     def permutation(self, g: Element) -> list[int]:
         """``src`` such that ``out[j] = in[src[j]]`` for one field."""
         assert self.elements is not None
-        index = {e: i for i, e in enumerate(self.elements)}
         p = getattr(g, "point", g)
+        known = self._permutations.get(p)  # |P| products each: 48 x 48 for the cube's group
+        if known is not None:
+            return known
+        index = {e: i for i, e in enumerate(self.elements)}
         inv = p.inverse()
         try:
-            return [index[inv * h] for h in self.elements]
+            src = [index[inv * h] for h in self.elements]
         except KeyError:
             raise EquicheckError(f"{g!r} does not permute the orientations {list(self.elements)}") from None
+        self._permutations[p] = src
+        return src
 
     def apply(self, g: Element, x: Any, backend: Backend) -> Any:
         src = self.permutation(g)
@@ -197,6 +204,12 @@ class Vector(Fiber):
         return self.components if self.components is not None else _GRID_ORDER[self.dims]
 
     def prepare(self, group: Group) -> Vector:
+        if self.y_up and self.dims != 2:
+            raise ShapeError(
+                f"y_up=True says which way y points on a 2-D grid, but the group acts on "
+                f"{self.dims}-D grids: drop y_up and say the stored order with components= "
+                f"(e.g. {_GRID_ORDER[self.dims]!r})"
+            )
         if len(self._order()) != self.dims:
             raise ShapeError(
                 f"the vector action stores components {self._order()!r}, but the group acts on "
