@@ -35,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         metavar="SHAPE",
         help="shape of an input, e.g. 2,3,32,32 or 2,3,None,None (None: drawn grid size); "
-        "repeat for functions of several inputs (default: a drawn 2-D grid)",
+        "repeat for functions of several inputs (default: a drawn grid of the group's 1, 2 or 3 axes)",
     )
     parser.add_argument(
         "--in-action",

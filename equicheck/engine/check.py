@@ -87,7 +87,7 @@ def check_equivariance(
     input_shape: Any = None,
     dtypes: Sequence[str] = ("float32", "float64"),
     families: Sequence[str] | None = None,
-    sizes: tuple[int, int] = (4, 24),
+    sizes: tuple[int, int] | None = None,
     batched: bool = False,
     margin: int = 0,
     allow_non_finite: bool = False,
@@ -113,7 +113,7 @@ def check_equivariance(
     """
     start = time.perf_counter()
     dtypes = dtype_names(dtypes)
-    sizes = size_range(sizes)
+    sizes = size_range(sizes) if sizes is not None else None  # None: the default of the group's grid
     budget = checked_max_bytes(max_bytes)
     if input_shape is not None:
         input_shape = checked_input_shape(input_shape)
@@ -252,7 +252,7 @@ def _border(plan: Plan, evaluator: Evaluator, failure: Failure) -> dict[str, Any
         f"entr{'y' if k == 1 else 'ies'} of the grid's border"
     )
     g = d.mismatch.element
-    if plan.group.cyclic and (getattr(g, "dy", 0) or getattr(g, "dx", 0)):
+    if plan.group.cyclic and any(getattr(g, "shift", None) or ()):
         hint += (
             " (zero padding? cyclic shifts wrap the border around, so a zero-padded layer fails "
             "there: use a cyclic padding mode, e.g. padding_mode='circular', or check shifts that "

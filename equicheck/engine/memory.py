@@ -64,7 +64,7 @@ def case_bytes(cases: list[Case]) -> int:
 
 
 def drawn_bytes(
-    plan: Plan, shapes: dict[Key, tuple[Any, ...]], dtypes: Sequence[str], sizes: tuple[int, int]
+    plan: Plan, shapes: dict[Key, tuple[Any, ...]], dtypes: Sequence[str], sizes: tuple[int, int] | None
 ) -> tuple[int, int]:
     """Bytes of the largest case the search can draw (sizes drawn by strategies counted as 1)
     and the elements checked on it."""

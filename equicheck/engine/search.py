@@ -116,17 +116,18 @@ def _strides(plan: Plan) -> list[int]:
     return [a.spatial.stride for a in acts if a.spatial is not None]
 
 
-#: The grid sides drawn when ``sizes`` is left at its default (4, 24), per number of grid axes:
+#: The grid sides drawn when ``sizes`` is not given (None), per number of grid axes:
 #: 1-D signals are cheap, 3-D volumes are kept small so a check stays fast.
 DEFAULT_SIDES = {1: (4, 48), 2: (4, 24), 3: (4, 12)}
 
 
-def drawn_sides(group: Group, sizes: tuple[int, int]) -> tuple[int, int]:
-    """The range of grid sides to draw: ``sizes`` as given, or the default for the group's grid."""
-    if tuple(sizes) != DEFAULT_SIDES[2]:
+def drawn_sides(group: Group, sizes: tuple[int, int] | None) -> tuple[int, int]:
+    """The range of grid sides to draw: ``sizes`` as given, or the default for the group's grid
+    (volumes at least a little above the group's smallest grid)."""
+    if sizes is not None:
         return sizes
     lo, hi = DEFAULT_SIDES.get(group.dims, DEFAULT_SIDES[2])
-    return lo, max(hi, group.min_grid + 4) if group.dims == 3 else hi
+    return (lo, max(hi, group.min_grid + 4)) if group.dims == 3 else (lo, hi)
 
 
 def refuse_mixed_sides(plan: Plan, key: Key, shape: Sequence[Any], sides: set[int], label: str) -> None:
@@ -153,18 +154,18 @@ def drawn_examples(
     shapes: dict[Key, tuple[int | None, ...]],
     dtypes: Sequence[str],
     families: Sequence[str] | None,
-    sizes: tuple[int, int],
+    sizes: tuple[int, int] | None,
 ) -> st.SearchStrategy[Example]:
     """Inputs drawn from value families on drawn grids, with elements for each."""
     group = plan.group
-    lo, hi = drawn_sides(group, sizes)
+    lo, hi = sides = drawn_sides(group, sizes)
     lo = max(lo, 2 * plan.margin + 1 + 2)
     lo = max(lo, min(group.min_grid, hi))  # interpolated groups: no tiny grids
     if families is None:  # interpolated groups draw band-limited inputs
         families = group.families
     if hi < lo:
         raise EquicheckError(
-            f"sizes={tuple(sizes)} leaves no grid size to draw (need low <= high, and high >= "
+            f"sizes={sides} leaves no grid size to draw (need low <= high, and high >= "
             f"{lo} for margin={plan.margin})"
         )
     multiple = math.lcm(*(_strides(plan) + [group.step or 1]))
@@ -232,14 +233,14 @@ def drawn_point_examples(
     shapes: dict[Key, tuple[int | None, ...]],
     dtypes: Sequence[str],
     families: Sequence[str] | None,
-    sizes: tuple[int, int],
+    sizes: tuple[int, int] | None,
 ) -> st.SearchStrategy[Example]:
     """Point clouds (positions from the cloud families, integer types, cells, Gaussian
     features), n points for every input with a point axis, and elements for each.
 
     ``sizes`` is the range of n (the default grid range means 1 to 16 points). Every float
     input of an example has the same dtype. Shrinks toward the fewest points, a blob, seed 0."""
-    lo, hi = DEFAULT_POINT_COUNTS if tuple(sizes) == (4, 24) else sizes
+    lo, hi = DEFAULT_POINT_COUNTS if sizes is None else sizes
     counts = point_strategies.point_counts(lo, hi)
     names = list(dtypes)
     point_strategies.cloud_specs((1, 3), names, families)  # rejects bad families now

@@ -96,7 +96,6 @@ GROUP_HINTS = {
     "shift": "'translation'",
     "shifts": "'translation'",
     "translations": "'translation'",
-    "dihedral": "'d4' (quarter turns and flips)",
     "scale": "'scaling'",
     "sn": "'perm' (the permutations of the points or nodes)",
     "permutation": "'perm' (the permutations of the points or nodes)",

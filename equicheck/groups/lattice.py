@@ -253,7 +253,8 @@ class VolumeElement(Element):
         return hash(self.point) if self.factor == 1 else hash((self.point, self.factor))
 
     def describe(self) -> str:
-        parts = [f"shift (dz, dy, dx) = {tuple(self.shift)}"] if any(self.shift) else []
+        shown = tuple(int(v) if float(v).is_integer() else v for v in self.shift)
+        parts = [f"shift (dz, dy, dx) = {shown}"] if any(self.shift) else []
         if self.factor != 1:
             parts.append(f"scale by {float(self.factor):.4g}")
         if not self.point.is_identity:
@@ -419,8 +420,8 @@ class LatticeGroup(Group):
         if len(grid_) != self.dims or any(not isinstance(n, int) or n < 1 for n in grid_):
             raise ShapeError(
                 f"{self.name} acts on a {self.dims}-D grid ({what}) of positive sizes, got a grid of "
-                f"{len(grid_)} axes {tuple(grid_)!r}; a spatial action moves the last {self.dims} "
-                f"axes by default (say others with axes=)"
+                f"{len(grid_)} axes {tuple(grid_)!r}; a spatial action moves the last "
+                f"{'axis' if self.dims == 1 else f'{self.dims} axes'} by default (say others with axes=)"
             )
         if self.needs_square and len(set(grid_)) != 1:
             raise ShapeError(
@@ -459,6 +460,19 @@ class LatticeGroup(Group):
         count = math.prod(grid.shift_count(n, self.step, self.cyclic, self.max_shift) for n in grid_)
         return count * len(self.point_elements)
 
+    def sample(self, rng: Any, n: int, grid_: Grid | None = None) -> list[Element]:
+        """Up to ``n`` distinct elements (the identity first) drawn with NumPy's generator, shifts
+        drawn per axis: a volume has too many elements to list (p432 on 32³: 786,432)."""
+        if not self.translations or grid_ is None or self.order(grid_) <= 4 * n:
+            return super().sample(rng, n, grid_)
+        axes = [grid.shift_values(m, self.step, self.cyclic, self.max_shift) for m in grid_]
+        found = {repr(self.identity): self.identity}
+        while len(found) < n:
+            shifts = [int(a[rng.integers(len(a))]) for a in axes]
+            e = self._element(shifts, self.point_elements[int(rng.integers(len(self.point_elements)))])
+            found.setdefault(repr(e), e)
+        return list(found.values())
+
     def strategy(self, grid_: Grid | None = None) -> st.SearchStrategy[Element]:
         """Shrinks toward the identity: the first orientation, then small shifts."""
         point = st.sampled_from(self.point_elements)
@@ -482,7 +496,24 @@ class LatticeGroup(Group):
                 unit = [0] * self.dims
                 unit[i] = self.step
                 gens.append(self._element(unit, self.identity))
-        return gens + list(self.point_elements[1:4])
+        return gens + _point_generators(self.point_elements)
+
+
+def _point_generators(points: Sequence[Element]) -> list[Element]:
+    """The first orientations (in the documented order) that together generate all of them:
+    two quarter turns for cube24, and the inversion with them for cube48."""
+    gens: list[Element] = []
+    reached = {points[0]}
+    for p in points[1:]:
+        if p in reached:
+            continue
+        gens.append(p)
+        frontier = list(reached)
+        while frontier:
+            new = {a * b for a in frontier for b in gens} - reached
+            reached |= new
+            frontier = list(new)
+    return gens
 
 
 def _diagonal(m: np.ndarray) -> bool:
@@ -587,7 +618,7 @@ def subshift(
             raise TypeError("subshift(dt=...) moves a 1-D signal: give dt alone")
         return SignalElement(dt=dt)
     if dz is not None:
-        return VolumeElement(Rotation(), 1, (dz, dy or 0.0, dx or 0.0))
+        return volume(None, 1, (dz, dy or 0.0, dx or 0.0))
     return continuous.subshift(0.0 if dy is None else dy, 0.0 if dx is None else dx)
 
 
@@ -597,7 +628,7 @@ def scale(factor: float | Fraction = 1.0, dims: int = 2) -> Element:
         return continuous.scale(factor)
     if dims == 1:
         return SignalElement(factor=factor)
-    return VolumeElement(Rotation(), factor)
+    return volume(None, factor)
 
 
 def flip(axis: str = "x") -> Element:
