@@ -236,6 +236,12 @@ def test_default_grids_are_small_in_3d_long_in_1d_and_shrink_to_the_smallest():
     seen.clear()
     check(record, "cube24", sizes=(5, 7), max_examples=10)
     assert {s for s in seen} <= {(5, 5, 5), (6, 6, 6), (7, 7, 7)}
+    seen.clear()  # sizes given as (4, 24) are kept, even though they equal the 2-D default
+    check(record, "translation(dims=1)", sizes=(4, 24), max_examples=30)
+    assert all(4 <= s[0] <= 24 for s in seen)
+    seen.clear()
+    check(record, "translation(dims=3)", sizes=(4, 24), max_examples=30)
+    assert max(max(s) for s in seen) > 12
 
 
 # --- the engine: planted bugs fail and shrink ------------------------------------------------------
