@@ -125,6 +125,12 @@ def test_misbehaving_f_is_reported_distinctly(f, kind, says):
     assert says in result.message
 
 
+def test_batched_nondeterminism_is_told_from_batch_mixing():
+    # f(x alone) differs from f(x in the batch): a second call of x alone says why
+    result = check(cf.nondeterministic, "translation", batched=True, input_shape=(3, None, None))
+    assert result.failure_kind == "nondeterministic", result.message
+
+
 def test_batch_mixing_is_reported():
     result = check(cf.batch_norm_like, "translation", batched=True, input_shape=(3, None, None))
     assert result.failure_kind == "batch-mixing"
