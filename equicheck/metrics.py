@@ -87,7 +87,7 @@ def error_curve(f: Callable[..., Any], group: Any, x: Any, **check_kwargs: Any) 
     if sweep is None:
         raise EquicheckError(f"{grp.name} has no one-parameter sweep to draw a curve along")
     _, points = sweep
-    probe = next((g for _, g in points if g.as_grid() is None), None)
+    probe = next((g for _, g in points if not g.exact), None)
     if probe is None:
         raise EquicheckError(f"{grp.name} has no interpolated element to draw a curve for")
     check_kwargs.setdefault("replay_dir", None)

@@ -33,7 +33,7 @@ def test_demo_quick_end_to_end(tmp_path: Path):
     out = proc.stdout
     html, data = target / "demo.html", target / "demo.json"
     assert f"report: {html}" in out and f"data:   {data}" in out
-    assert "6 claims: 6 hold, 0 do not hold" in out
+    assert f"{len(CLAIMS)} claims: {len(CLAIMS)} hold, 0 do not hold" in out
     page = html.read_text()
     report = json.loads(data.read_text())
     claims = {r["extra"]["claim"]["id"] for r in report["results"]}
@@ -43,7 +43,7 @@ def test_demo_quick_end_to_end(tmp_path: Path):
     titles = {r["extra"]["claim"]["title"] for r in report["results"]}
     for title in titles:
         assert title in page and title in out
-    assert page.count("<img ") >= 6 + len(report["results"])  # claim figures and check plots
+    assert page.count("<img ") >= 7 + len(report["results"])  # claim figures and check plots
     assert "does not hold</span>" not in page
     assert all(r["test_id"].startswith("demo::") for r in report["results"])
     assert report["environments"][0]["command"] == f"equicheck demo --quick --report {target}"

@@ -14,6 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
 #: script -> (arguments with a small budget, text its output must contain)
+#: Run by tests/test_examples_nd.py (1-D and 3-D models).
+ND_SCRIPTS = ("sequence_model.py", "voxel_model.py", "cube_group_cnn.py")
+
 SCRIPTS: dict[str, tuple[list[str], list[str]]] = {
     "quickstart.py": (["--examples", "5"], ["blur_circular under p4m: PASSED", "counterexample: rot90"]),
     "numpy_convolution.py": (["--examples", "5"], ["zero padding, cyclic shifts", "as expected"]),
@@ -47,7 +50,7 @@ def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subpr
 
 def test_every_example_is_covered():
     scripts = {p.name for p in EXAMPLES.glob("*.py")}
-    assert scripts == set(SCRIPTS) | {"test_with_plugin.py"}
+    assert scripts == set(SCRIPTS) | {"test_with_plugin.py", *ND_SCRIPTS}
 
 
 @pytest.mark.parametrize("script", sorted(SCRIPTS))

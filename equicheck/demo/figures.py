@@ -224,12 +224,50 @@ def weight_sharing(claim: Claim) -> list[Any]:
     return plots
 
 
+def cube(claim: Claim) -> list[Any]:
+    """Change of the logits against the turn of the volume, about z and about the diagonal:
+    the cube-group CNN and the voxel CNN."""
+    m = claim.measures
+    plots: list[Any] = []
+    with _style():
+        fig = _figure(9.0, 3.0)
+        panels = fig.subplots(1, len(m["turns"]), sharey=True)
+        tiny = 1e-9
+        for ax, turn in zip(panels, m["turns"]):
+            label, angles = turn["turn"], np.asarray(turn["angles"], dtype=float)
+            for name, text, marker in (("voxel_cnn", "voxel CNN", "o"), ("cube_cnn", "cube-group CNN", "s")):
+                values = np.maximum(np.asarray(m[name][label], dtype=float), tiny)
+                ax.semilogy(angles, values, marker=marker, markersize=3, label=text)
+            for a in m["cube_angles"][label][1:]:
+                ax.axvline(a, color="#999", linewidth=0.6)
+            ax.axhline(UNCHANGED, color="#c0392b", linestyle="--", linewidth=1, label="float32 tolerance")
+            ax.set_xticks(angles)
+            ax.set_xlabel(f"turn {label} (degrees)")
+            ax.set_ylim(bottom=tiny)
+            ax.grid(True, alpha=0.3)
+            _plain_log(ax.yaxis)
+        panels[0].set_ylabel("relative change of the logits")
+        panels[0].legend(fontsize=7, loc="lower right")
+        fig.subplots_adjust(left=0.1, right=0.98, bottom=0.17, top=0.95, wspace=0.08)
+        plots.append(
+            _plot(
+                "volume-turns",
+                "Change of the logits when the volume turns: the cube-group CNN is exact at the "
+                "cube's rotations (90 degrees about z, 120 about the body diagonal) and approximate "
+                "between them; the voxel CNN changes at every angle",
+                fig,
+            )
+        )
+    return plots
+
+
 #: The figures of each claim that has some, by claim id.
 FIGURES: dict[str, Callable[[Claim], list[Any]]] = {
     "conv-zero-padding": zero_padding,
     "pooling-stride": pooling,
     "p4-cnn": p4,
     "weight-sharing": weight_sharing,
+    "voxel-cube-cnn": cube,
 }
 
 

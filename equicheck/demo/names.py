@@ -15,4 +15,5 @@ CLAIM_IDS: tuple[str, ...] = (
     "cnn-rotations-scalings",
     "p4-cnn",
     "weight-sharing",
+    "voxel-cube-cnn",
 )

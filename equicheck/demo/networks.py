@@ -52,6 +52,11 @@ def _conv(i: int, o: int, seed: int, mode: str = "circular", **kw: Any) -> nn.Co
     return nn.Conv2d(i, o, 3, padding=1, padding_mode=mode, seed=seed, **kw)
 
 
+def _conv3d(i: int, o: int, seed: int) -> nn.Conv3d:
+    """A 3x3x3 convolution of (N, C, D, H, W) volumes with circular padding."""
+    return nn.Conv3d(i, o, 3, padding=1, padding_mode="circular", seed=seed)
+
+
 def _classifier(first: list[Any], seed: int) -> nn.Sequential:
     """conv → ReLU → (down-sampling) → conv → ReLU → global average → 10 logits, circular."""
     return nn.Sequential(
@@ -94,6 +99,24 @@ def _builders() -> dict[str, Callable[[int], nn.Module]]:
             nn.OrientationPool("p4"),
             nn.GlobalAvgPool2d(),
             nn.Linear(4, 10, seed=s + 2),
+        ),
+        "voxel_circular": lambda s: nn.Sequential(_conv3d(1, 4, s), nn.ReLU(), _conv3d(4, 4, s + 1)),
+        "voxel_cnn": lambda s: nn.Sequential(
+            _conv3d(1, 4, s),
+            nn.ReLU(),
+            _conv3d(4, 4, s + 1),
+            nn.ReLU(),
+            nn.GlobalAvgPool3d(),
+            nn.Linear(4, 4, seed=s + 2),
+        ),
+        "cube_cnn": lambda s: nn.Sequential(
+            nn.LiftingConv3d(1, 1, 3, group="p432", padding=1, padding_mode="circular", seed=s),
+            nn.ReLU(),
+            nn.GroupConv3d(1, 2, 3, group="p432", padding=1, padding_mode="circular", seed=s + 1),
+            nn.ReLU(),
+            nn.OrientationPool("p432"),
+            nn.GlobalAvgPool3d(),
+            nn.Linear(2, 4, seed=s + 2),
         ),
         "conv_layer_28": lambda s: nn.Conv2d(1, 1, 3, padding=1, padding_mode="circular", seed=s),
         "dense_layer_28": lambda s: DenseImageLayer((1, 28, 28), (1, 28, 28), s),

@@ -19,6 +19,7 @@ from .claims import (
     Context,
     DemoRun,
     claim_circular,
+    claim_cube,
     claim_p4,
     claim_pooling,
     claim_standard_rotations,
@@ -46,6 +47,7 @@ CLAIMS: dict[str, tuple[Callable[[Context, list[Claim]], Claim], int]] = {
         3,
     ),
     "weight-sharing": (lambda ctx, done: claim_weight_sharing(ctx), 3),
+    "voxel-cube-cnn": (lambda ctx, done: claim_cube(ctx), 4),
 }
 
 

@@ -297,6 +297,7 @@ for _element_name, _element_ctor in lattice.ELEMENTS.items():
 
 # --- interpolated 1-D/3-D groups (so3_volume, o3_volume; scaling/subpixel with dims=): resampled.py
 from . import resampled  # noqa: E402
+from .resampled import ResampledGroup, o3_volume, scaling, so3_volume, subpixel  # noqa: E402
 
 for _group_name, _group_ctor in resampled.GROUPS.items():
     register_group(_group_name, _group_ctor)
@@ -327,4 +328,9 @@ __all__ += [
     "pm3m",
     "scale",
     "subshift",
+    "ResampledGroup",
+    "o3_volume",
+    "scaling",
+    "so3_volume",
+    "subpixel",
 ]
