@@ -317,7 +317,11 @@ def checked_drawn_shape(shape: Sequence[Any], action: Action, label: str = "inpu
             f"; the group acts on {d}-D grids, so a shape to draw has None on {d} "
             f"ax{'is' if d == 1 else 'es'} (e.g. {(1,) + (None,) * d})"
         )
-    where = f"axes {', '.join(map(str, grid))} of a {len(shape)}-D input" if grid is not None else "no axes"
+    where = (
+        f"axes {', '.join(map(str, grid))} of a {len(shape)}-D input"
+        if grid is not None
+        else f"which a {len(shape)}-D input does not have"
+    )
     raise ShapeError(
         f"{label} = {shown} has None (a grid size to draw) on axis {', '.join(map(str, outside))}, but "
         f"the action {action.name} moves the grid on axes {spatial.axes} ({where}){suggestion}; or "
