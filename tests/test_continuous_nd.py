@@ -367,8 +367,7 @@ def test_grids_and_parameters_are_checked_with_named_errors():
         G.from_name("so3_volume").check_grid((16, 16))
     with pytest.raises(ShapeError, match="1-D grid"):
         G.from_name("scaling(dims=1)").strategy((16, 16))
-    with pytest.raises(ShapeError, match="equal sides"):
-        G.from_name("o3_volume").check_grid((12, 16, 16))
+    G.from_name("o3_volume").check_grid((12, 16, 16))  # turns on unequal sides are resampled
     G.from_name("scaling(dims=3)").check_grid((12, 16, 20))  # no turns: any sides
     for bad in (
         "scaling(min=2.0, max=1.0, dims=1)",

@@ -111,6 +111,22 @@ def test_quarter_turns_inside_so3_volume_are_judged_exactly():
     assert result.verdict == "passed" and result.max_error < 1e-6  # an index permutation: no floor
 
 
+def test_so3_volume_takes_volumes_of_unequal_sides():
+    """A given 14 x 18 x 18 volume: a quarter turn about x exchanges z (14) and y (18), so it is
+    resampled and judged against the floor; one about z exchanges y and x (18, 18): exact."""
+    from equicheck.actions.interpolation import smooth_disk
+
+    xs = [smooth_disk(np.random.default_rng(seed), (14, 18, 18), dims=3) for seed in range(3)]
+    quarter_x, quarter_z = rotation(maps="x->x, y->z, z->-y"), rotation(maps="x->-y, y->x, z->z")
+    kw = dict(inputs=xs, elements=[quarter_x, quarter_z, rotation(axis=[1, 1, 0], degrees=33.0)], seed=0)
+    result = equicheck.check_equivariance(iso_blur, "so3_volume", **kw)
+    assert result.verdict == "passed", result.message
+    floored = {row["element"] for row in result.extra["interpolation_floor"]["per_element"]}
+    assert repr(quarter_x) in floored and repr(quarter_z) not in floored  # by the floor / exactly
+    result = equicheck.check_equivariance(aniso_blur, "so3_volume", **kw)
+    assert result.verdict == "failed"
+
+
 def test_quarter_turns_across_unequal_spacing_are_resampled_and_judged_against_the_floor():
     """A quarter turn about x exchanges z (spacing 2) and y (spacing 1): not an index
     permutation of these voxels, so it is resampled in physical units and judged by the floor."""

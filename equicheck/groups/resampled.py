@@ -91,7 +91,9 @@ class ResampledGroup(Group):
 
     @property
     def needs_square(self) -> bool:
-        """Rotation groups need cubes (their quarter turns are exact index permutations)."""
+        """Rotation groups draw cubes (where their quarter turns are exact index permutations);
+        they take volumes of any sides, on which a turn that exchanges axes of unequal size is
+        resampled like any other and judged against the floor."""
         return self.turns is not None
 
     # --- membership and grids -----------------------------------------------------------------
@@ -128,13 +130,6 @@ class ResampledGroup(Group):
                 f"{self.name} acts on a {self.dims}-D grid ({what}) of positive sizes, got a grid of "
                 f"{len(grid)} axes {tuple(grid)!r}; a spatial action moves the last {self.dims} axes by "
                 f"default (say others with axes=)"
-            )
-        if self.turns is not None and len(set(grid)) != 1:
-            raise ShapeError(
-                f"{self.name} turns the volume about its centre, which needs equal sides (its quarter "
-                f"turns are exact index permutations); got {'x'.join(map(str, grid))}. Crop or pad to "
-                "a cube (with spacing= for anisotropic voxels), or use scaling(dims=3) or "
-                "subpixel(dims=3), which take any sides."
             )
 
     def elements(self, grid: Grid | None = None) -> Sequence[Element] | None:
