@@ -275,16 +275,21 @@ def main(argv: list[str] | None = None) -> int:
     ratios = sorted(float(r[7]) for r in rows if r[7] != "-")
     if ratios:
         print(f"# x torch: min {ratios[0]:.2f}, median {ratios[len(ratios) // 2]:.2f}")
-    if args.markdown:
+    print_table(header, rows, args.markdown)
+    return 0
+
+
+def print_table(header: list[str], rows: list[list[str]], markdown: bool) -> None:
+    """The rows as a Markdown table, or as right-aligned columns."""
+    if markdown:
         print("| " + " | ".join(header) + " |")
         print("|" + "|".join("---" for _ in header) + "|")
         for row in rows:
             print("| " + " | ".join(row) + " |")
-    else:
-        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-        for row in [header, *rows]:
-            print("  ".join(cell.rjust(width) for cell, width in zip(row, widths)))
-    return 0
+        return
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(cell.rjust(width) for cell, width in zip(row, widths)))
 
 
 if __name__ == "__main__":

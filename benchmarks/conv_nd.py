@@ -34,7 +34,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from conv import environment, matmul_rate  # noqa: E402  (benchmarks/conv.py)
+from conv import environment, matmul_rate, print_table  # noqa: E402  (benchmarks/conv.py)
 
 import equicheck.nn as nn  # noqa: E402
 
@@ -172,15 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     ratios = sorted(float(r[4]) for r in rows if r[4] != "-")
     if ratios:
         print(f"# x torch: min {ratios[0]:.2f}, median {ratios[len(ratios) // 2]:.2f}, max {ratios[-1]:.2f}")
-    if args.markdown:
-        print("| " + " | ".join(header) + " |")
-        print("|" + "|".join("---" for _ in header) + "|")
-        for row in rows:
-            print("| " + " | ".join(row) + " |")
-    else:
-        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-        for row in [header, *rows]:
-            print("  ".join(cell.rjust(width) for cell, width in zip(row, widths)))
+    print_table(header, rows, args.markdown)
     return 0
 
 
