@@ -15,8 +15,21 @@ interface), ``field`` (fields, homomorphisms, names).
 from __future__ import annotations
 
 from .base import Action
-from .fibers import Fiber, Matrix, Regular, Vector
-from .field import Field, Via, from_dict, from_name, is_named, matrix, regular, spatial, trivial, vector, via
+from .fibers import Fiber, IrrepsField, Matrix, Regular, Vector
+from .field import (
+    Field,
+    Via,
+    from_dict,
+    from_name,
+    irreps_field,
+    is_named,
+    matrix,
+    regular,
+    spatial,
+    trivial,
+    vector,
+    via,
+)
 from .graphs import Adjacency, Batch, EdgeIndex, EdgeOrder, Edges, Nodes
 from .interpolation import interpolation_order
 from .points import PointAction, cell, irreps, positions, pseudovectors, scalars, tensor, types, vectors
@@ -31,6 +44,8 @@ __all__ = [
     "Edges",
     "Nodes",
     "Fiber",
+    "IrrepsField",
+    "irreps_field",
     "PointAction",
     "cell",
     "irreps",

@@ -18,9 +18,10 @@ from ..errors import EquicheckError, ShapeError
 from ..groups import Element, Group
 from ..groups.grid import GridElement
 from ..groups.lattice import element_dims, index_matrix
+from .irreps import Irreps
 from .kernels import apply_linear, normalise_axis
 
-__all__ = ["Fiber", "Matrix", "Regular", "Vector"]
+__all__ = ["Fiber", "IrrepsField", "Matrix", "Regular", "Vector"]
 
 
 class Fiber(ABC):
@@ -287,3 +288,49 @@ class Matrix(Fiber):
 
     def apply(self, g: Element, x: Any, backend: Backend) -> Any:
         return apply_linear(backend.xp, x, self._matrix(g), self.axis)
+
+
+class IrrepsField(Fiber):
+    """Fields of e3nn irreps on a volume (``'1x0e + 1x1o + 1x2e'``): each voxel's features
+    turn by the block-diagonal ``D(R)`` of the element's rotation R on (x, y, z) coordinates
+    (:meth:`equicheck.actions.irreps.Irreps.matrix`, e3nn's convention; odd parity changes
+    sign under reflections). ``1x1o`` is a vector field stored (x, y, z): ``vector(components='xyz')``.
+    """
+
+    name = "irreps_field"
+
+    def __init__(self, irreps: Any, axis: int | None = None) -> None:
+        super().__init__(axis)
+        try:
+            self.irreps = irreps if isinstance(irreps, Irreps) else Irreps(irreps)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"bad irreps {irreps!r}: {exc}") from None
+        self._matrices: dict[Element, np.ndarray] = {}
+
+    def params(self) -> dict[str, Any]:
+        return {"irreps": str(self.irreps), **super().params()}
+
+    def prepare(self, group: Group) -> IrrepsField:
+        if group.dims != 3:
+            raise EquicheckError(
+                f"irreps fields turn with rotations of 3-D coordinates; {group.name} acts on "
+                f"{group.dims}-D grids (use a volume group: cube24, cube48, p432, pm3m, so3_volume, ...)"
+            )
+        return self
+
+    def channels(self) -> int:
+        return self.irreps.dim
+
+    def matrix(self, g: Element) -> np.ndarray:
+        """``D(R)`` of the element's rotation (kept per rotation: a check reuses a few)."""
+        point = getattr(g, "point", g)
+        known = self._matrices.get(point)
+        if known is None:
+            rotation = getattr(point, "rotation", None)
+            if rotation is None:
+                raise EquicheckError(f"the irreps_field action needs rotations of 3-D coordinates, got {g!r}")
+            known = self._matrices[point] = self.irreps.matrix(np.asarray(rotation, dtype=np.float64))
+        return known
+
+    def apply(self, g: Element, x: Any, backend: Backend) -> Any:
+        return apply_linear(backend.xp, x, self.matrix(g), self.axis)

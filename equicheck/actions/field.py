@@ -19,12 +19,23 @@ from ..groups import Element, Group
 from ..options import did_you_mean
 from ..spec import Spec, bare_word, parse_spec
 from .base import Action
-from .fibers import Fiber, Matrix, Regular, Vector
+from .fibers import Fiber, IrrepsField, Matrix, Regular, Vector
 from .graphs import Adjacency, Batch, EdgeIndex, EdgeOrder, Edges, Nodes
 from .points import ACTIONS as POINT_ACTIONS
 from .spatial_part import Spatial
 
-__all__ = ["Field", "from_dict", "from_name", "matrix", "regular", "spatial", "trivial", "vector", "via"]
+__all__ = [
+    "Field",
+    "from_dict",
+    "from_name",
+    "irreps_field",
+    "matrix",
+    "regular",
+    "spatial",
+    "trivial",
+    "vector",
+    "via",
+]
 
 
 class Field(Action):
@@ -185,6 +196,21 @@ def vector(
     return Field(_spatial_part(spatial, axes, stride, boundary, spacing), Vector(axis, components, y_up))
 
 
+def irreps_field(
+    irreps: Any,
+    axis: int | None = None,
+    spatial: bool = True,
+    axes: Axes = None,
+    stride: int = 1,
+    boundary: str | None = None,
+    spacing: Spacing = None,
+) -> Field:
+    """Fields of e3nn irreps on a volume (see :class:`IrrepsField`), channels on ``axis`` (default:
+    the axis before the grid), the grid moved unless ``spatial=False``. e3nn's voxel layout
+    ``(N, C, x, y, z)`` is ``irreps_field(..., axis=1, axes=(-1, -2, -3))``."""
+    return Field(_spatial_part(spatial, axes, stride, boundary, spacing), IrrepsField(irreps, axis))
+
+
 def matrix(
     rho: Callable[[Element], Any] | dict[Element, Any],
     axis: int | None = None,
@@ -271,6 +297,7 @@ _ACTIONS: dict[str, Callable[..., Action]] = {
     "spatial": spatial,
     "regular": regular,
     "vector": vector,
+    "irreps_field": irreps_field,
     # graphs (actions/graphs.py): node permutations and permutations of the edge order
     "nodes": Nodes,
     "adjacency": Adjacency,
