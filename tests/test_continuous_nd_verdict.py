@@ -169,3 +169,16 @@ def test_3d_scaling_and_subpixel_pass_pointwise_and_circular_maps():
     result = equicheck.check_equivariance(circular_blur, "subpixel(dims=3)", seed=0, **VOLUME)
     assert result.verdict == "passed" and _ratio(result) < 0.1
     assert equicheck.check_equivariance(gain, "subpixel(dims=3)", seed=0, **VOLUME).verdict == "failed"
+
+
+def test_error_curves_sweep_volumes_and_signals():
+    """equicheck.error_curve along so3_volume's sweep (turns about z): exact at 90 degrees."""
+    from equicheck.actions.interpolation import smooth_disk
+
+    x = smooth_disk(np.random.default_rng(0), (16, 16, 16), dims=3)
+    curve = equicheck.error_curve(iso_blur, "so3_volume", x)
+    assert curve["parameter"] == "angle"
+    at = dict(zip(curve["values"], curve["errors"]))
+    assert at[90.0] < 1e-12 < at[45.0] < 1e-2
+    curve = equicheck.error_curve(np.tanh, "scaling(dims=1)", np.sin(np.linspace(0.0, 6.0, 40)))
+    assert curve["parameter"] == "scale" and max(curve["errors"]) < 1e-2
