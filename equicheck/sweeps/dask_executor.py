@@ -123,10 +123,11 @@ class Dask(Executor):
         try:
             for future in as_completed(list(futures)):
                 index = futures[future]
-                if _killed(future):
+                payload = None if _killed(future) else self._payload(future, tasks[index], first=True)
+                if payload is None:  # given up on, now or while its result was fetched
                     killed.append(index)
                     continue
-                yield index, self._payload(future, tasks[index])
+                yield index, payload
             # A worker's death counts against every cell it held, queued ones too: each cell
             # given up on runs once more, alone, so only a cell that kills its worker by
             # itself becomes a crash row (the process pool does the same).
@@ -135,18 +136,24 @@ class Dask(Executor):
                 future = client.submit(run_on_dask_worker, tasks[index], key=key, pure=False)
                 futures[future] = index
                 wait([future])
-                yield index, self._payload(future, tasks[index])
+                last = self._payload(future, tasks[index])
+                assert last is not None  # only the first pass defers
+                yield index, last
         finally:
             unfinished = [f for f in futures if not f.done()]
             if unfinished:
                 client.cancel(unfinished)
 
-    def _payload(self, future: Any, task: Task) -> Payload:
+    def _payload(self, future: Any, task: Task, first: bool = False) -> Payload | None:
+        """The cell's row; None on the ``first`` pass when Dask gave up on it (a worker that
+        held it, or its result, died: it runs once more alone)."""
         from distributed import KilledWorker
 
         try:
             payload: Payload = future.result()
         except KilledWorker as exc:
+            if first:
+                return None
             message = (
                 f"the cell killed the workers that ran it ({exc}); Dask gave up on it after "
                 "distributed.scheduler.allowed-failures deaths (e.g. the target called os._exit or "
