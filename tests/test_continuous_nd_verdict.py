@@ -182,3 +182,24 @@ def test_error_curves_sweep_volumes_and_signals():
     assert at[90.0] < 1e-12 < at[45.0] < 1e-2
     curve = equicheck.error_curve(np.tanh, "scaling(dims=1)", np.sin(np.linspace(0.0, 6.0, 40)))
     assert curve["parameter"] == "scale" and max(curve["errors"]) < 1e-2
+
+
+def test_spacing_turns_images_in_physical_units_too():
+    """Rows twice as far apart as columns: so2 resamples in physical units (a blur isotropic in
+    millimetres passes, one isotropic in entries fails); c4's exact quarter turns are refused."""
+    in_action = actions.spatial(spacing=(2.0, 1.0))
+    kw = dict(in_action=in_action, input_shape=(None, None), sizes=(24, 24), max_examples=10, seed=0)
+
+    def physical_blur(v):
+        return ndimage.gaussian_filter(v, (0.75, 1.5), mode="constant")
+
+    def entry_blur(v):
+        return ndimage.gaussian_filter(v, 1.5, mode="constant")
+
+    assert equicheck.check_equivariance(physical_blur, "so2", **kw).verdict == "passed"
+    result = equicheck.check_equivariance(entry_blur, "so2", **kw)
+    assert result.verdict == "failed" and _ratio(result) > 3
+    calls = []
+    with pytest.raises(equicheck.errors.ShapeError, match="unequal spacing"):
+        equicheck.check_equivariance(lambda v: calls.append(1) or v, "c4", **kw)
+    assert not calls

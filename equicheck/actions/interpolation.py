@@ -14,7 +14,7 @@ How an element ``g`` moves an array over its d = 1, 2 or 3 grid axes (2-D elemen
    order :data:`DEFAULT_ORDER` (3, cubic; change with :func:`interpolation_order`), prefiltered
    along the grid axes only, zero fill outside the grid (``mode='grid-constant'``) or
    ``'grid-wrap'`` on cyclic groups; one d-dimensional transform per slice of the stack.
-   Output value at ``p`` is the input at ``g⁻¹·p``. With ``spacing=`` (1-D and 3-D) turns and
+   Output value at ``p`` is the input at ``g⁻¹·p``. With ``spacing=`` turns and
    scalings act in physical units: the matrix on entries is ``S⁻¹·L·S``, ``S = diag(spacing)``.
 
 Transforms run in float64 (so the action adds no rounding of its own to the verdict) and return
@@ -42,15 +42,13 @@ import numpy as np
 
 from ..backends import Backend
 from ..errors import EquicheckError
-from ..groups.continuous import ContinuousElement, UpsampleElement
+from ..groups.continuous import UpsampleElement
 from ..groups.lattice import index_linear, index_matrix, index_shift
-from .kernels import apply_grid_element
 
 __all__ = [
     "DEFAULT_ORDER",
     "TIMING",
     "acts_exactly",
-    "apply_continuous",
     "apply_resampled",
     "ball_taper",
     "apply_upsample",
@@ -62,7 +60,7 @@ __all__ = [
     "resample",
     "resampled_mask",
     "smooth_disk",
-    "valid_mask",
+    "upsample_mask",
 ]
 
 #: Order of the B-spline used by interpolated actions (3: cubic). See :func:`interpolation_order`.
@@ -195,20 +193,8 @@ def fourier_shift(x: Any, shift: tuple[float, ...], axes: tuple[int, ...], backe
 
 
 # --- the spatial actions of continuous elements ------------------------------------------------
-def apply_continuous(
-    g: ContinuousElement, x: Any, axes: tuple[int, int], boundary: str, backend: Backend
-) -> Any:
-    """The spatial action of a continuous element: exact, Fourier or spline (module docstring)."""
-    exact = g.as_grid()
-    if exact is not None:
-        return apply_grid_element(exact, x, axes, boundary, backend)
-    if boundary == "wrap" and g.degrees == 0 and not g.flipped and g.factor == 1:
-        return fourier_shift(x, (g.dy, g.dx), axes, backend)
-    return resample(x, g.linear, (g.dy, g.dx), axes, backend, boundary)
-
-
 def index_linear_physical(g: Any, spacing: Any = None) -> np.ndarray:
-    """The linear part of a 1-D or 3-D element on grid offsets in array order, acting in
+    """The linear part of a grid element on grid offsets in array order, acting in
     physical units: ``S⁻¹·L·S`` with ``S = diag(spacing)`` (``L`` itself without spacing)."""
     linear = index_linear(g)
     if spacing is None:
@@ -234,7 +220,7 @@ def acts_exactly(g: Any, grid: tuple[int, ...], spacing: Any = None) -> bool:
 def apply_resampled(
     g: Any, x: Any, axes: tuple[int, ...], boundary: str, backend: Backend, spacing: Any = None
 ) -> Any:
-    """The interpolated action of a 1-D or 3-D element: a Fourier phase shift for a pure shift
+    """The interpolated action of a grid element: a Fourier phase shift for a pure shift
     on ``'wrap'``, else spline resampling; turns and scalings in physical units (``spacing``)."""
     linear = index_linear_physical(g, spacing)
     shift = index_shift(g)
@@ -269,7 +255,7 @@ def _inside_ball(p: np.ndarray, grid: tuple[int, ...], rim: float, spacing: Any)
 def resampled_mask(
     g: Any, grid: tuple[int, ...], margin: int, boundary: str, backend: Backend, spacing: Any = None
 ) -> Any:
-    """Entries where an interpolated 1-D or 3-D element keeps ``f(g·x)`` and ``g·f(x)`` comparable
+    """Entries where an interpolated grid element keeps ``f(g·x)`` and ``g·f(x)`` comparable
     (None: all): ``p`` and ``g⁻¹·p`` inside the inscribed ball for turns that are not signed
     permutations, inside the grid otherwise, shrunk by one entry (the spline's reach) and
     ``margin``; Fourier shifts wrap and keep everything but the margin."""
@@ -311,35 +297,13 @@ def apply_upsample(g: UpsampleElement, x: Any, axes: tuple[int, int], boundary: 
     return x[tuple(index)]
 
 
-def valid_mask(g: Any, grid: tuple[int, int], margin: int, boundary: str, backend: Backend) -> Any:
-    """Entries where ``f(g·x)`` and ``g·f(x)`` are comparable (module docstring); None: all."""
-    xp = backend.xp
-    h, w = grid
-    yy, xx = np.mgrid[:h, :w].astype(np.float64)
-
-    def box(py: Any, px: Any, r: float) -> Any:
-        eps = 1e-9
-        return (py >= r - eps) & (py <= h - 1 - r + eps) & (px >= r - eps) & (px <= w - 1 - r + eps)
-
-    exact = isinstance(g, UpsampleElement) or g.as_grid() is not None
-    pure_shift = not exact and g.degrees == 0 and not g.flipped and g.factor == 1
-    if isinstance(g, UpsampleElement) or (boundary == "wrap" and (exact or pure_shift)):
-        return None if margin <= 0 else xp.asarray(box(yy, xx, margin))
-    c = ((h - 1) / 2.0, (w - 1) / 2.0)
-    inv = g.inverse()
-    lin = inv.linear
-    qy = lin[0][0] * (yy - c[0]) + lin[0][1] * (xx - c[1]) + c[0] + inv.dy
-    qx = lin[1][0] * (yy - c[0]) + lin[1][1] * (xx - c[1]) + c[1] + inv.dx
-    if exact:
-        keep = box(yy, xx, margin) & box(qy, qx, margin)
-        return None if bool(keep.all()) else xp.asarray(keep)
-    rim = 1 + margin
-    if g.degrees % 90:
-        radius = (min(h, w) - 1) / 2.0 - rim + 1e-9
-        keep = (np.hypot(yy - c[0], xx - c[1]) <= radius) & (np.hypot(qy - c[0], qx - c[1]) <= radius)
-    else:
-        keep = box(yy, xx, rim) & box(qy, qx, rim)
-    return xp.asarray(keep)
+def upsample_mask(
+    g: UpsampleElement, grid: tuple[int, ...], margin: int, boundary: str, backend: Backend
+) -> Any:
+    """Entries of an up-sampled grid compared: all but ``margin`` entries from the border."""
+    if margin <= 0:
+        return None
+    return backend.xp.asarray(_inside_box(np.indices(grid, dtype=np.float64), tuple(grid), margin))
 
 
 # --- the probes behind the interpolation floor ------------------------------------------------------

@@ -38,23 +38,23 @@ def default_axes(dims: int) -> tuple[int, ...]:
     return tuple(range(-dims, 0))
 
 
-def apply_lattice_element(
+def apply_affine(
     g: Element, x: Any, axes: tuple[int, ...], boundary: str, backend: Backend, spacing: Any = None
 ) -> Any:
-    """A 1-D or 3-D element: an index permutation when it acts exactly on this grid (every
-    pair of axes it exchanges equal in size and spacing), else interpolated."""
+    """An element ``p ↦ c + s·M·(p - c) + t`` of any grid (continuous 2-D elements, 1-D and 3-D
+    elements, Rotations): an index permutation when it acts exactly on this grid (every pair
+    of axes it exchanges equal in size and spacing), else interpolated."""
     if not interpolation.acts_exactly(g, tuple(int(x.shape[a]) for a in axes), spacing):
         return interpolation.apply_resampled(g, x, axes, boundary, backend, spacing=spacing)
     return apply_lattice(index_matrix(g), index_shift(g), x, axes, boundary, backend)
 
 
-def exact_mask(
-    g: Element, grid: tuple[int, ...], margin: int, boundary: str, backend: Backend, spacing: Any = None
-) -> Any:
+def exact_mask(g: Element, grid: tuple[int, ...], margin: int, boundary: str, backend: Backend) -> Any:
     """The entries an exact element keeps comparable: all but the zero-filled region (on
     ``'zeros'``) and ``margin`` entries from the border; None when that is every entry."""
     zero_fill = boundary == "zeros"
-    if not zero_fill and margin <= 0:
+    unshifted = isinstance(g, Rotation) or (hasattr(g, "shift") and not any(g.shift))
+    if margin <= 0 and (not zero_fill or unshifted):  # a turn or flip about the centre fills nothing
         return None
     xp = backend.xp
     ones = xp.ones(grid, dtype=xp.float32)
@@ -64,10 +64,11 @@ def exact_mask(
     return erode(xp, valid, margin) if margin > 0 else valid
 
 
-def lattice_mask(
+def affine_mask(
     g: Element, grid: tuple[int, ...], margin: int, boundary: str, backend: Backend, spacing: Any = None
 ) -> Any:
-    """The valid mask of a 1-D or 3-D element: as any exact element, or the interpolated one's."""
+    """The valid mask of an element moved by :func:`apply_affine`: as any exact element's, or
+    the interpolated one's."""
     if interpolation.acts_exactly(g, grid, spacing):
         return exact_mask(g, grid, margin, boundary, backend)
     return interpolation.resampled_mask(g, grid, margin, boundary, backend, spacing=spacing)
@@ -75,27 +76,34 @@ def lattice_mask(
 
 @dataclass(frozen=True)
 class SpatialImpl:
-    """How elements of one type move a grid, and (optionally) which entries stay comparable."""
+    """How elements of one type move a grid, and (optionally) which entries stay comparable.
+    ``takes_spacing``: ``apply`` and ``mask`` take ``spacing=`` (they resample in physical
+    units); the others are index permutations, for which the spatial part checks the spacing
+    (:meth:`Spatial.check_group`)."""
 
     apply: ApplyFn
     mask: MaskFn | None = None
+    takes_spacing: bool = False
 
 
 #: Element type -> its spatial implementation. Looked up along the element's class hierarchy.
 SPATIAL_ACTIONS: dict[type, SpatialImpl] = {
     GridElement: SpatialImpl(apply_grid_element),
-    ContinuousElement: SpatialImpl(interpolation.apply_continuous, interpolation.valid_mask),
-    UpsampleElement: SpatialImpl(interpolation.apply_upsample, interpolation.valid_mask),
-    SignalElement: SpatialImpl(apply_lattice_element, lattice_mask),
-    VolumeElement: SpatialImpl(apply_lattice_element, lattice_mask),
-    Rotation: SpatialImpl(apply_lattice_element, lattice_mask),
+    UpsampleElement: SpatialImpl(interpolation.apply_upsample, interpolation.upsample_mask),
+    ContinuousElement: SpatialImpl(apply_affine, affine_mask, takes_spacing=True),
+    SignalElement: SpatialImpl(apply_affine, affine_mask, takes_spacing=True),
+    VolumeElement: SpatialImpl(apply_affine, affine_mask, takes_spacing=True),
+    Rotation: SpatialImpl(apply_affine, affine_mask, takes_spacing=True),
 }
 
 
-def register_spatial(element_type: type, apply: ApplyFn, mask: MaskFn | None = None) -> None:
+def register_spatial(
+    element_type: type, apply: ApplyFn, mask: MaskFn | None = None, takes_spacing: bool = False
+) -> None:
     """Teach :class:`Spatial` to move arrays by elements of ``element_type`` (and, optionally,
-    which entries stay comparable after the move: ``mask``)."""
-    SPATIAL_ACTIONS[element_type] = SpatialImpl(apply, mask)
+    which entries stay comparable after the move: ``mask``; ``takes_spacing``: both take
+    ``spacing=``)."""
+    SPATIAL_ACTIONS[element_type] = SpatialImpl(apply, mask, takes_spacing)
 
 
 def _implementation(g: Element) -> SpatialImpl:
@@ -202,8 +210,9 @@ class Spatial:
         return tuple(int(shape[a]) for a in self.grid_axes(len(shape)))
 
     def check_group(self, group: Group) -> None:
-        """ShapeError when an exact element of ``group`` would exchange axes of unequal spacing."""
-        if self.spacing is None or len(set(self.spacing)) == 1:
+        """ShapeError when an element of an exact ``group`` would exchange axes of unequal spacing
+        (interpolated groups resample such turns in physical units instead)."""
+        if self.spacing is None or len(set(self.spacing)) == 1 or not group.exact:
             return
         for p in group.point_elements or ():
             if element_dims(p) != self.dims:
@@ -221,9 +230,9 @@ class Spatial:
 
     def moves_exactly(self, g: Element, grid: tuple[int, ...]) -> bool:
         """Whether ``g`` moves this grid by an index permutation (not resampled)."""
-        if element_dims(g) in (1, 3):
-            return interpolation.acts_exactly(self.map_element(g), grid, self.spacing)
-        return bool(g.exact)
+        if element_dims(g) is None:
+            return bool(g.exact)
+        return interpolation.acts_exactly(self.map_element(g), grid, self.spacing)
 
     def map_element(self, g: Element) -> Element:
         """The homomorphism behind ``stride``: shifts divided by the stride."""
@@ -250,12 +259,9 @@ class Spatial:
             )
         return scaled(self.stride)
 
-    def _call(
-        self, impl: SpatialImpl, g: Element, x: Any, axes: tuple[int, ...], boundary: str, backend: Backend
-    ) -> Any:
-        if self.spacing is not None and element_dims(g) != 2:
-            return impl.apply(g, x, axes, boundary, backend, spacing=self.spacing)
-        return impl.apply(g, x, axes, boundary, backend)
+    def _spacing(self, impl: SpatialImpl) -> dict[str, Any]:
+        """``spacing=`` for implementations that resample in physical units."""
+        return {"spacing": self.spacing} if impl.takes_spacing and self.spacing is not None else {}
 
     def _checked(self, g: Element) -> None:
         dims = element_dims(g)
@@ -267,13 +273,12 @@ class Spatial:
 
     def apply(self, g: Element, x: Any, backend: Backend, boundary: str) -> Any:
         g = self.map_element(g)
-        here = (
-            self
-            if element_dims(g) in (None, self.dims) or self.requested_axes is not None
-            else self.on_dims(int(element_dims(g) or 2))
-        )
+        dims = element_dims(g)
+        # an unbound part (spatial().apply(g, x) outside a check) takes the element's grid
+        here = self.on_dims(dims) if dims not in (None, self.dims) and self.requested_axes is None else self
         here._checked(g)
-        return here._call(_implementation(g), g, x, here.grid_axes(x.ndim), boundary, backend)
+        impl = _implementation(g)
+        return impl.apply(g, x, here.grid_axes(x.ndim), boundary, backend, **self._spacing(impl))
 
     def valid_mask(
         self, g: Element, shape: Sequence[int], margin: int, boundary: str, backend: Backend
@@ -282,9 +287,6 @@ class Spatial:
         after this part moved them (None: all): the zero-filled region and ``margin`` excluded."""
         mapped = self.map_element(g)
         impl = _implementation(mapped)
-        custom = impl.mask
-        if custom is not None:  # interpolated elements
-            if self.spacing is not None and element_dims(mapped) != 2:
-                return custom(mapped, self.grid(shape), margin, boundary, backend, spacing=self.spacing)
-            return custom(mapped, self.grid(shape), margin, boundary, backend)
-        return exact_mask(mapped, self.grid(shape), margin, boundary, backend, self.spacing)
+        if impl.mask is not None:
+            return impl.mask(mapped, self.grid(shape), margin, boundary, backend, **self._spacing(impl))
+        return exact_mask(mapped, self.grid(shape), margin, boundary, backend)

@@ -195,9 +195,7 @@ def _float64_twin(module: torch.nn.Module) -> torch.nn.Module | None:
         _TWINS[module] = twin
         return twin
     with torch.no_grad():
-        pairs = zip(
-            [*twin.parameters(), *twin.buffers()], [*module.parameters(), *module.buffers()]
-        )
+        pairs = zip([*twin.parameters(), *twin.buffers()], [*module.parameters(), *module.buffers()])
         for mine, theirs in pairs:
             mine.copy_(theirs)  # casts to the twin's dtype
     for mine, theirs in zip(twin.modules(), module.modules()):
