@@ -224,7 +224,7 @@ def has_points(plan: Plan) -> bool:
     return any(isinstance(a, PointAction) for a in plan.in_actions.values())
 
 
-#: The numbers of points drawn when ``sizes`` is left at its default (grids: 4 to 24).
+#: The numbers of points drawn when ``sizes`` is not given (None).
 DEFAULT_POINT_COUNTS = (1, 16)
 
 
@@ -238,7 +238,7 @@ def drawn_point_examples(
     """Point clouds (positions from the cloud families, integer types, cells, Gaussian
     features), n points for every input with a point axis, and elements for each.
 
-    ``sizes`` is the range of n (the default grid range means 1 to 16 points). Every float
+    ``sizes`` is the range of n (None: 1 to 16 points). Every float
     input of an example has the same dtype. Shrinks toward the fewest points, a blob, seed 0."""
     lo, hi = DEFAULT_POINT_COUNTS if sizes is None else sizes
     counts = point_strategies.point_counts(lo, hi)

@@ -125,6 +125,7 @@ class Rotation(Element):
         m = _quaternion_matrix(self.quaternion) * (1.0 if self.proper else -1.0) + 0.0  # no -0.0
         m.flags.writeable = False
         object.__setattr__(self, "_matrix", m)
+        object.__setattr__(self, "_signed", bool(np.all(np.rint(m) == m)))  # read on every move
 
     # --- what actions read ------------------------------------------------------------------
     @property
@@ -148,7 +149,7 @@ class Rotation(Element):
     @property
     def signed_permutation(self) -> bool:
         """Whether the matrix is a signed permutation (exact integers; a symmetry of the cube)."""
-        return bool(np.all(np.rint(self.matrix) == self.matrix))
+        return self._signed  # type: ignore[attr-defined,no-any-return]
 
     @property
     def axis_angle(self) -> tuple[tuple[float, float, float], float]:
